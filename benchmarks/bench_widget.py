@@ -1,0 +1,165 @@
+"""Benchmark the renderer: first paint of a ~2,000-op graph collapsed by layer, and expanding a group.
+
+Draws the offline HTML report (the same renderer as the widget) in headless Debian Chromium and
+prints the figures. The document comes from ``js/scripts/synthetic.mjs`` when it and Node are
+there, else from the Python generator in ``tests/fixtures/documents.py``; ``--document`` takes a
+real one (``gradviz run --json``).
+
+    python benchmarks/bench_widget.py [--ops 2000] [--runs 5] [--document doc.json]
+
+"first paint": navigation start to the frame in which the first graph node is on the page.
+"expand": click on a collapsed group to the frame after the redrawn graph (layout in the worker).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gradviz.report import save_report  # noqa: E402
+
+CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+NODE = ".gradviz-root .gv-node"
+GROUP = ".gradviz-root .gv-node.gv-group"
+
+FIRST_NODE_PAINTED = f"""() => {{
+    if (!document.querySelector({json.dumps(NODE)})) return false;
+    return new Promise(resolve => requestAnimationFrame(() => resolve(performance.now())));
+}}"""
+
+EXPAND_FIRST_GROUP = f"""async () => {{
+    const group = document.querySelector({json.dumps(GROUP)});
+    if (!group) return null;
+    const before = document.querySelectorAll({json.dumps(NODE)}).length;
+    const t0 = performance.now();
+    group.dispatchEvent(new MouseEvent("click", {{bubbles: true}}));
+    // The renderer replaces the drawing after the worker's layout; wait for that, then a frame.
+    await new Promise((resolve, reject) => {{
+        const deadline = t0 + 60000;
+        const check = () => {{
+            if (!group.isConnected) resolve();
+            else if (performance.now() > deadline) reject(new Error("group never expanded"));
+            else requestAnimationFrame(check);
+        }};
+        requestAnimationFrame(check);
+    }});
+    await new Promise(resolve => requestAnimationFrame(resolve));
+    const after = document.querySelectorAll({json.dumps(NODE)}).length;
+    return {{ms: performance.now() - t0, before, after}};
+}}"""
+
+
+def make_document(n_ops: int, path: str | None) -> tuple[dict[str, Any], str]:
+    if path:
+        return json.loads(pathlib.Path(path).read_text()), path
+    script = ROOT / "js" / "scripts" / "synthetic.mjs"
+    if script.exists() and shutil.which("node"):
+        out = subprocess.run(
+            ["node", str(script), "--ops", str(n_ops)],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+        )  # fmt: skip
+        return json.loads(out.stdout), f"js/scripts/synthetic.mjs --ops {n_ops}"
+    spec = importlib.util.spec_from_file_location("documents", ROOT / "tests/fixtures/documents.py")
+    assert spec and spec.loader
+    documents = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(documents)
+    return documents.synthetic_document(n_ops), f"tests/fixtures/documents.py synthetic_document({n_ops})"
+
+
+def measure(browser: Any, url: str) -> dict[str, Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        start = time.perf_counter()
+        page.goto(url, wait_until="commit")
+        first_paint = page.wait_for_function(FIRST_NODE_PAINTED, polling="raf", timeout=120_000).json_value()
+        wall = (time.perf_counter() - start) * 1000
+        visible = page.locator(NODE).count()
+        groups = page.locator(GROUP).count()
+        expand = page.evaluate(EXPAND_FIRST_GROUP)
+        return {
+            "first_paint_ms": first_paint,
+            "wall_ms": wall,
+            "visible_nodes": visible,
+            "groups": groups,
+            "expand": expand,
+            "worker": any(u.startswith("blob:") for u in requests),
+            "errors": errors,
+        }
+    finally:
+        context.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ops", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--document", help="a Document JSON to draw instead of a synthetic one")
+    args = parser.parse_args()
+
+    executable = next((c for c in CHROMIUM_CANDIDATES if os.access(c, os.X_OK)), None)
+    if executable is None:
+        print("Debian Chromium is not installed (apt-get install -y chromium)", file=sys.stderr)
+        return 2
+    document, origin = make_document(args.ops, args.document)
+    graph = document["graph"]
+    ops = sum(1 for n in graph["nodes"] if n.get("kind") == "op")
+    with tempfile.TemporaryDirectory() as tmp:
+        report = save_report(document, pathlib.Path(tmp) / "bench.html")
+        size = report.stat().st_size
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+            try:
+                runs = [measure(browser, report.resolve().as_uri()) for _ in range(args.runs)]
+            finally:
+                browser.close()
+
+    print(f"document: {origin}")
+    print(f"  {ops:,} ops, {len(graph['nodes']):,} nodes, {len(graph['edges']):,} edges")
+    print(f"  report: {size:,} bytes ({size / 1e6:.2f} MB)")
+    first = runs[0]
+    print(f"  first view: {first['visible_nodes']} boxes, {first['groups']} collapsed groups;"
+          f" layout in a Web Worker: {'yes' if first['worker'] else 'NO'}")
+    paint = [r["first_paint_ms"] for r in runs]
+    print(f"first paint (ms, {len(runs)} runs): median {statistics.median(paint):.0f},"
+          f" min {min(paint):.0f}, max {max(paint):.0f}")
+    expands = [r["expand"] for r in runs if r["expand"]]
+    if expands:
+        ms = [e["ms"] for e in expands]
+        print(f"expand a group (ms): median {statistics.median(ms):.0f}, min {min(ms):.0f},"
+              f" max {max(ms):.0f} ({expands[0]['before']} -> {expands[0]['after']} boxes)")
+    else:
+        print("expand a group: no collapsed group in the first view")
+    errors = [e for r in runs for e in r["errors"]]
+    if errors:
+        print(f"page errors: {errors[:3]}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""``python -m gradviz`` is the ``gradviz`` command."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,786 @@
+"""Stage 1, capture: record a program's TensorFlow work into a :class:`~gradviz.trace.Trace`.
+
+The only module that imports TensorFlow (lazily, on entering :func:`capture`). It observes and
+never changes the program: every hook calls straight through to TensorFlow, exceptions raised by
+gradviz itself are swallowed and counted in ``Trace.internal_errors``, and every hook comes out in
+``finally``, also when the captured code raises.
+
+What is hooked (see ``shared/notes/capture-facts.md`` for why each is needed):
+
+* the eager op callback (``op_callbacks.add_op_callback``): every op, eager or traced into a
+  ``tf.function`` graph, with the user's file and line;
+* a variable watcher, for variable reads that fast-path ops do inside C++ without a callback;
+* ``GradientTape``: enter/exit, ``stop_recording``, ``watch``, ``reset`` and ``gradient`` (whose
+  results give each source's true status);
+* variable creation, ``ConcreteFunction._call_flat`` (which graph a call op runs), autograph's
+  conversion (to map generated code back to the user's lines), and values leaving TensorFlow
+  (``.numpy()``, ``float()``, numpy functions, ``Model.predict``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import linecache
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from . import trace as T
+from .errors import CaptureError
+
+_GRADVIZ_DIR = os.path.dirname(os.path.abspath(__file__))
+_LIBRARY_DIRS = tuple(
+    sorted(
+        {
+            os.path.abspath(p)
+            for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__))
+        }
+    )
+)
+
+_READ_OPS = frozenset({"ReadVariableOp", "ResourceGather", "ResourceGatherNd"})
+_STOP_OPS = frozenset({"StopGradient", "PreventGradient"})
+_NUMPY_OPS = frozenset({"PyFunc", "PyFuncStateless", "NumpyFunction"})
+# Registered gradient functions that always return None for their inputs.
+_RETURNS_NONE = frozenset(
+    {
+        "ArgMax", "ArgMin", "Round", "Floor", "Ceil", "FloorDiv", "FloorMod", "Rint",
+        "TruncateDiv", "Bucketize", "Unique", "Where", "NonMaxSuppressionV3",
+    }
+)  # fmt: skip
+# Gradients that exist but are zero almost everywhere.
+_ZERO_OPS = frozenset({"Sign", "ZerosLike", "OnesLike"})
+_FLOATING = frozenset(
+    {"float16", "bfloat16", "float32", "float64", "complex64", "complex128", "resource", "variant"}
+)
+_MAX_HASH_ELEMENTS = 1 << 16
+
+
+def _value_hash(array: Any) -> int | None:
+    """A hash of a value's numbers, independent of float width, so a round trip can be matched."""
+    try:
+        a = np.asarray(array)
+        if a.size > _MAX_HASH_ELEMENTS or a.dtype.kind not in "fiub":
+            return None
+        return hash(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+    except Exception:
+        return None
+
+
+def _is_library_file(filename: str) -> bool:
+    if filename.startswith("<") and not filename.startswith("<ipython-input"):
+        return True  # <frozen ...>, <string>, exec'd library code
+    if "__autograph_generated_file" in filename:
+        return False  # mapped back to the user's source separately
+    path = os.path.abspath(filename)
+    if path.startswith(_GRADVIZ_DIR):
+        return not path.startswith(os.path.join(_GRADVIZ_DIR, "examples"))
+    if "site-packages" in path or "dist-packages" in path:
+        return True
+    return any(path.startswith(d + os.sep) for d in _LIBRARY_DIRS) and "/tmp" not in path[:5]
+
+
+class Capture:
+    """Records TensorFlow activity while active. Use :func:`capture`; read :attr:`trace` after.
+
+    ``max_ops`` bounds the op log: when it is exceeded, ops that no kept gradient call needs are
+    dropped (counted in ``trace.ops_dropped``), so a long training loop keeps bounded memory.
+    """
+
+    def __init__(self, *, program: str = "", max_ops: int = 50_000) -> None:
+        if max_ops < 1000:
+            raise CaptureError(f"max_ops={max_ops} is too small to hold one training step; use >= 1000.")
+        self.trace = T.Trace(program=program)
+        self.max_ops = max_ops
+        self._thread = threading.get_ident()
+        self._busy = False
+        self._seq = 0
+        self._library: dict[str, bool] = {}
+        self._frame_index: dict[T.Frame, int] = {}
+        self._autograph: dict[tuple[str, int], tuple[str, int]] = {}
+        self._grad_kind: dict[str, str] = {}
+        self._tapes: dict[int, T.TapeRecord] = {}  # id(tape) -> record
+        self._tape_objects: list[Any] = []  # keeps ids unique while capturing
+        self._recording: tuple[int, ...] = ()
+        self._paused: tuple[int, ...] = ()
+        self._active: list[int] = []  # entered tapes, in order
+        self._pause_depth: dict[int, int] = {}
+        self._in_gradient = 0
+        self._graph_index: dict[int, int] = {}
+        self._graph_objects: list[Any] = []
+        self._call_stack: list[Any] = []
+        self._export_hashes: dict[int, int] = {}  # value hash -> export index
+        self._variables: dict[int, Any] = {}  # variable id -> the variable (for metadata)
+        self._watcher: Any = None
+        self._groups: dict[tuple[Any, ...], int] = {}  # repeated gradient call -> kept call index
+        self._last_call_seq = 0
+        self._restore: list[tuple[Any, str, Any, bool]] = []
+        self._t0 = 0.0
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> Capture:
+        try:
+            import tensorflow as tf  # noqa: F401  (the one place gradviz imports TensorFlow)
+        except ImportError as e:  # pragma: no cover - TF is a dependency
+            raise CaptureError("gradviz needs TensorFlow: pip install tensorflow") from e
+        self._t0 = time.perf_counter()
+        self.trace.started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        self.trace.versions = _versions()
+        try:
+            self._install()
+        except BaseException:
+            self._uninstall()
+            raise
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            self._finish()
+        finally:
+            self._uninstall()
+        if exc is not None:
+            self.trace.error = f"{exc_type.__name__}: {exc}"
+
+    # ------------------------------------------------------------------ hooks in / out
+    def _patch(self, owner: Any, name: str, value: Any) -> None:
+        had = name in vars(owner)
+        self._restore.append((owner, name, vars(owner).get(name), had))
+        setattr(owner, name, value)
+
+    def _install(self) -> None:
+        from tensorflow.python import pywrap_tfe
+        from tensorflow.python.eager import backprop
+        from tensorflow.python.eager.polymorphic_function import concrete_function
+        from tensorflow.python.framework import op_callbacks, ops
+        from tensorflow.python.ops import resource_variable_ops
+
+        self._tf_ops = ops
+        self._pywrap = pywrap_tfe
+        op_callbacks.add_op_callback(self._on_op)
+        self._remove_callback = lambda: op_callbacks.remove_op_callback(self._on_op)
+        self._watcher = pywrap_tfe.TFE_Py_VariableWatcherNew()
+
+        cap = self
+        Tape = backprop.GradientTape
+        orig = {n: getattr(Tape, n) for n in ("__enter__", "__exit__", "watch", "reset", "gradient", "stop_recording")}
+
+        def __enter__(tape: Any) -> Any:
+            result = orig["__enter__"](tape)
+            cap._guard(cap._tape_entered, tape)
+            return result
+
+        def __exit__(tape: Any, *exc: Any) -> Any:
+            try:
+                return orig["__exit__"](tape, *exc)
+            finally:
+                cap._guard(cap._tape_exited, tape)
+
+        def watch(tape: Any, tensor: Any) -> Any:
+            cap._guard(cap._tape_watch, tape, tensor)
+            return orig["watch"](tape, tensor)
+
+        def reset(tape: Any) -> Any:
+            cap._guard(cap._tape_reset, tape)
+            return orig["reset"](tape)
+
+        @contextlib.contextmanager
+        def stop_recording(tape: Any) -> Iterator[None]:
+            with orig["stop_recording"](tape):
+                rec = cap._guard(cap._tape_record, tape)
+                if rec is not None:
+                    cap._pause_depth[rec.id] = cap._pause_depth.get(rec.id, 0) + 1
+                    cap._refresh_tape_state()
+                try:
+                    yield
+                finally:
+                    if rec is not None:
+                        cap._pause_depth[rec.id] -= 1
+                        cap._refresh_tape_state()
+
+        def gradient(tape: Any, target: Any, sources: Any, output_gradients: Any = None, unconnected_gradients: Any = None) -> Any:
+            kwargs = {} if unconnected_gradients is None else {"unconnected_gradients": unconnected_gradients}
+            if not cap._is_capturing_thread():
+                return orig["gradient"](tape, target, sources, output_gradients, **kwargs)
+            cap._in_gradient += 1
+            try:
+                result = orig["gradient"](tape, target, sources, output_gradients, **kwargs)
+            except BaseException as e:
+                cap._in_gradient -= 1
+                cap._guard(cap._record_gradient, tape, target, sources, None, unconnected_gradients, e)
+                raise
+            cap._in_gradient -= 1
+            cap._guard(cap._record_gradient, tape, target, sources, result, unconnected_gradients, None)
+            return result
+
+        for name, fn in (("__enter__", __enter__), ("__exit__", __exit__), ("watch", watch), ("reset", reset), ("stop_recording", stop_recording), ("gradient", gradient)):
+            fn.__wrapped__ = orig[name]  # type: ignore[attr-defined]
+            self._patch(Tape, name, fn)
+
+        # Variable creation: where each variable was made.
+        RV = resource_variable_ops.ResourceVariable
+        orig_init = RV.__init__
+
+        def rv_init(variable: Any, *args: Any, **kwargs: Any) -> None:
+            orig_init(variable, *args, **kwargs)
+            cap._guard(cap._variable_created, variable)
+
+        self._patch(RV, "__init__", rv_init)
+
+        # Which function graph a call op runs.
+        CF = concrete_function.ConcreteFunction
+        orig_call_flat = CF._call_flat
+
+        def _call_flat(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            cap._call_stack.append(fn)
+            try:
+                return orig_call_flat(fn, *args, **kwargs)
+            finally:
+                cap._call_stack.pop()
+
+        self._patch(CF, "_call_flat", _call_flat)
+
+        # Autograph: generated code lines -> the user's lines.
+        try:
+            from tensorflow.python.autograph.impl import api as ag_api
+
+            orig_convert = ag_api._convert_actual
+
+            def _convert_actual(entity: Any, program_ctx: Any) -> Any:
+                converted = orig_convert(entity, program_ctx)
+                cap._guard(cap._autograph_converted, converted)
+                return converted
+
+            self._patch(ag_api, "_convert_actual", _convert_actual)
+        except Exception:  # pragma: no cover - autograph internals moved
+            self.trace.internal_errors.append("autograph source maps unavailable")
+
+        # Where constants are made (no op callback fires for them).
+        from tensorflow.python.framework import constant_op
+
+        orig_constant = constant_op._constant_eager_impl
+
+        def _constant_eager_impl(*args: Any, **kwargs: Any) -> Any:
+            tensor = orig_constant(*args, **kwargs)
+            cap._guard(cap._constant_made, tensor)
+            return tensor
+
+        self._patch(constant_op, "_constant_eager_impl", _constant_eager_impl)
+
+        # Values leaving TensorFlow.
+        base = ops._EagerTensorBase
+        for name in ("numpy", "__float__", "__int__", "__index__", "__bool__", "__array__", "__format__"):
+            original = vars(base).get(name) or getattr(base, name)
+            self._patch(base, name, self._exporting(original, name))
+        if "__array_function__" not in vars(base):
+            self._patch(base, "__array_function__", self._array_function)
+
+        keras = sys.modules.get("keras")
+        model_cls = getattr(keras, "Model", None) if keras is not None else None
+        if model_cls is not None and hasattr(model_cls, "predict"):
+            orig_predict = model_cls.predict
+
+            def predict(model: Any, *args: Any, **kwargs: Any) -> Any:
+                first = cap._seq
+                result = orig_predict(model, *args, **kwargs)
+                cap._guard(cap._predict_returned, first, result)
+                return result
+
+            self._patch(model_cls, "predict", predict)
+
+    def _uninstall(self) -> None:
+        errors = []
+        remove = getattr(self, "_remove_callback", None)
+        if remove is not None:
+            try:
+                remove()
+            except Exception as e:  # pragma: no cover
+                errors.append(e)
+            self._remove_callback = None
+        if self._watcher is not None:
+            try:
+                self._pywrap.TFE_Py_VariableWatcherRemove(self._watcher)
+            except Exception as e:  # pragma: no cover
+                errors.append(e)
+            self._watcher = None
+        while self._restore:
+            owner, name, value, had = self._restore.pop()
+            try:
+                if had:
+                    setattr(owner, name, value)
+                else:
+                    delattr(owner, name)
+            except Exception as e:  # pragma: no cover
+                errors.append(e)
+        if errors:  # pragma: no cover
+            raise CaptureError(f"gradviz could not remove all its hooks: {errors[0]!r}")
+
+    def _guard(self, fn: Any, *args: Any) -> Any:
+        """Run a recorder; gradviz's own failures never reach the user's program."""
+        if self._busy or not self._is_capturing_thread():
+            return None
+        self._busy = True
+        try:
+            return fn(*args)
+        except Exception as e:
+            if len(self.trace.internal_errors) < 20:
+                self.trace.internal_errors.append(f"{getattr(fn, '__name__', fn)}: {e!r}")
+            return None
+        finally:
+            self._busy = False
+
+    def _is_capturing_thread(self) -> bool:
+        return threading.get_ident() == self._thread
+
+    # ------------------------------------------------------------------ frames
+    def _frame(self, depth: int = 2) -> int:
+        """Index of the user's stack (innermost first), walking out from the caller."""
+        f: Any = sys._getframe(depth)
+        stack: list[tuple[str, int]] = []
+        library = self._library
+        while f is not None:
+            fn = f.f_code.co_filename
+            lib = library.get(fn)
+            if lib is None:
+                lib = library[fn] = _is_library_file(fn)
+            if not lib:
+                loc = (fn, f.f_lineno)
+                if "__autograph_generated_file" in fn:
+                    loc = self._autograph.get(loc)  # type: ignore[assignment]
+                if loc is not None and (not stack or stack[-1] != loc):
+                    stack.append(loc)
+            f = f.f_back
+        key = tuple(stack)
+        index = self._frame_index.get(key)
+        if index is None:
+            index = self._frame_index[key] = len(self.trace.frames)
+            self.trace.frames.append(key)
+        return index
+
+    def _autograph_converted(self, converted: Any) -> None:
+        source_map = getattr(converted, "ag_source_map", None) or {}
+        for loc, origin in source_map.items():
+            self._autograph[(loc.filename, loc.lineno)] = (origin.loc.filename, origin.loc.lineno)
+
+    # ------------------------------------------------------------------ ops
+    def _on_op(self, op_type: Any, inputs: Any, attrs: Any, outputs: Any, op_name: Any = None, graph: Any = None) -> None:
+        if self._busy:
+            return None
+        self._busy = True
+        try:
+            self._record_op(op_type, inputs, attrs, outputs, op_name, graph)
+        except Exception as e:
+            if len(self.trace.internal_errors) < 20:
+                self.trace.internal_errors.append(f"op callback: {e!r}")
+        finally:
+            self._busy = False
+        return None
+
+    def _record_op(self, op_type: Any, inputs: Any, attrs: Any, outputs: Any, op_name: Any, graph: Any) -> None:
+        if isinstance(op_type, bytes):
+            op_type = op_type.decode()
+        self.trace.ops_seen += 1
+        seq = self._seq = self._seq + 1
+        gidx = 0
+        if graph is not None:
+            gidx = self._graph(graph)
+            if self.trace.graphs[gidx - 1].backward:
+                return  # TensorFlow building a tf.function's gradient, not the user's code
+        tensors = self.trace.tensors
+        in_ids = []
+        for t in inputs:
+            tid = t._id
+            in_ids.append(tid)
+            if tid not in tensors and tid not in self.trace.variables:
+                self._born(t, tid, seq, graph is None)
+        out_ids = []
+        for t in outputs or ():
+            tid = t._id
+            out_ids.append(tid)
+            tensors[tid] = T.TensorInfo(t.dtype.name, _shape(t), "op", -1, seq)
+        hidden: tuple[tuple[int, int], ...] = ()
+        if graph is None:
+            hidden = self._hidden_reads(inputs, in_ids)
+        grad = self._grad(op_type, attrs, outputs)
+        callee = 0
+        if grad == T.GRAD_CALL and self._call_stack:
+            callee = self._graph(self._call_stack[-1].graph)
+        if graph is None:
+            scope = self._scope()
+        else:
+            scope = op_name.rpartition("/")[0] if op_name else ""
+        self.trace.ops.append(
+            T.OpRecord(
+                seq=seq, op_type=op_type, inputs=tuple(in_ids), outputs=tuple(out_ids),
+                frame=self._frame(4), scope=scope, recording=self._recording, paused=self._paused,
+                grad=grad, graph=gidx, name=op_name, backward=self._in_gradient > 0, callee=callee,
+                hidden_reads=hidden,
+            )
+        )  # fmt: skip
+        if len(self.trace.ops) > self.max_ops:
+            self._compact()
+
+    def _scope(self) -> str:
+        from tensorflow.python.eager import context
+
+        return context.context().scope_name.rstrip("/")
+
+    def _grad(self, op_type: str, attrs: Any, outputs: Any) -> str:
+        if op_type == "Cast":
+            out = outputs[0].dtype.name if outputs else ""
+            return T.GRAD_OK if out in _FLOATING else T.GRAD_NONE
+        kind = self._grad_kind.get(op_type)
+        if kind is None:
+            kind = self._grad_kind[op_type] = self._classify_op(op_type)
+        return kind
+
+    def _classify_op(self, op_type: str) -> str:
+        if op_type in _READ_OPS:
+            return T.GRAD_READ
+        if op_type in _STOP_OPS:
+            return T.GRAD_STOP
+        if op_type in _NUMPY_OPS:
+            return T.GRAD_NUMPY
+        if op_type in _ZERO_OPS:
+            return T.GRAD_ZERO
+        if op_type in _RETURNS_NONE:
+            return T.GRAD_NONE
+        if op_type.startswith(("__inference_", "__forward_")) or op_type.endswith("PartitionedCall"):
+            return T.GRAD_CALL
+        if op_type.startswith(("Assign", "ResourceApply", "ResourceScatter", "ResourceSparseApply")):
+            return T.GRAD_ASSIGN
+        try:
+            fn = self._tf_ops.gradient_registry.lookup(op_type)
+        except LookupError:
+            return T.GRAD_NONE
+        return T.GRAD_OK if fn is not None else T.GRAD_NONE
+
+    def _born(self, t: Any, tid: int, seq: int, eager: bool) -> None:
+        """A tensor no captured op produced: a constant, a numpy value, or a hidden read."""
+        dtype = t.dtype.name
+        info = T.TensorInfo(dtype, _shape(t), "constant" if eager else "function_input", self._frame(5), seq)
+        self.trace.tensors[tid] = info
+        if eager and dtype != "resource" and self.trace.exports:
+            h = _value_hash(t._numpy())
+            if h is not None:
+                self.trace.births[tid] = h
+                if h in self._export_hashes:
+                    info.origin = "numpy"
+
+    def _constant_made(self, t: Any) -> None:
+        self._born(t, t._id, self._seq, True)
+
+    def _hidden_reads(self, inputs: Any, in_ids: list[int]) -> tuple[tuple[int, int], ...]:
+        accessed = self._pywrap.TFE_Py_VariableWatcherWatchedVariables(self._watcher)
+        if not accessed:
+            return ()
+        self._pywrap.TFE_Py_VariableWatcherRemove(self._watcher)
+        self._watcher = self._pywrap.TFE_Py_VariableWatcherNew()
+        pairs = []
+        for v in accessed:
+            vid = self._remember_variable(v)
+            if vid in in_ids:
+                continue  # the op takes the handle itself (ReadVariableOp): an ordinary input
+            for t, tid in zip(inputs, in_ids):
+                info = self.trace.tensors.get(tid)
+                if info is not None and info.origin == "constant" and info.seq == self._seq and t.dtype == v.dtype:
+                    info.origin = "variable_read"
+                    pairs.append((vid, tid))
+                    break
+        return tuple(pairs)
+
+    def _graph(self, graph: Any) -> int:
+        index = self._graph_index.get(id(graph))
+        if index is None:
+            self._graph_objects.append(graph)
+            name = getattr(graph, "name", "") or ""
+            self.trace.graphs.append(T.GraphRecord(name, [], [], {}, backward=name.startswith("__backward")))
+            index = self._graph_index[id(graph)] = len(self.trace.graphs)
+        return index
+
+    # ------------------------------------------------------------------ variables
+    def _remember_variable(self, v: Any) -> int:
+        handle = getattr(v, "handle", None)
+        vid = handle._id if handle is not None and hasattr(handle, "_id") else id(v)
+        if vid not in self.trace.variables:
+            self._variables[vid] = v
+            self.trace.variables[vid] = T.VariableRecord(
+                vid, _variable_name(v), v.dtype.name, _shape(v), bool(getattr(v, "trainable", True))
+            )
+        return vid
+
+    def _variable_created(self, variable: Any) -> None:
+        vid = self._remember_variable(variable)
+        rec = self.trace.variables[vid]
+        rec.frame = self._frame(4)
+        rec.seq = self._seq
+        # A Keras variable wraps this one; its path ("dense/kernel") is the name users know.
+        f: Any = sys._getframe(3)
+        for _ in range(6):
+            if f is None:
+                break
+            owner = f.f_locals.get("self")
+            path = getattr(owner, "path", None) if owner is not None and owner is not variable else None
+            if isinstance(path, str):
+                rec.name = path
+                break
+            f = f.f_back
+
+    # ------------------------------------------------------------------ tapes
+    def _tape_record(self, tape: Any) -> T.TapeRecord:
+        rec = self._tapes.get(id(tape))
+        if rec is None:
+            rec = T.TapeRecord(
+                id=len(self.trace.tapes),
+                frame=self._frame(4),
+                persistent=bool(getattr(tape, "_persistent", False)),
+                watch_accessed_variables=bool(getattr(tape, "_watch_accessed_variables", True)),
+                graph=self._current_graph(),
+            )
+            self.trace.tapes.append(rec)
+            self._tapes[id(tape)] = rec
+            self._tape_objects.append(tape)
+        return rec
+
+    def _current_graph(self) -> int:
+        from tensorflow.python.framework import ops
+
+        if ops.executing_eagerly_outside_functions() and not ops.inside_function():
+            return 0
+        return self._graph(ops.get_default_graph())
+
+    def _tape_entered(self, tape: Any) -> None:
+        rec = self._tape_record(tape)
+        rec.entered = self._seq
+        rec.exited = -1
+        if rec.id not in self._active:
+            self._active.append(rec.id)
+        self._refresh_tape_state()
+
+    def _tape_exited(self, tape: Any) -> None:
+        rec = self._tape_record(tape)
+        rec.exited = self._seq
+        if rec.id in self._active:
+            self._active.remove(rec.id)
+        self._refresh_tape_state()
+
+    def _refresh_tape_state(self) -> None:
+        self._recording = tuple(t for t in self._active if not self._pause_depth.get(t))
+        self._paused = tuple(t for t in self._active if self._pause_depth.get(t))
+
+    def _tape_watch(self, tape: Any, tensor: Any) -> None:
+        from tensorflow.python.util import nest
+
+        rec = self._tape_record(tape)
+        for t in nest.flatten(tensor, expand_composites=True):
+            if hasattr(t, "handle") and hasattr(t, "trainable"):
+                rec.watched.append((self._seq, self._remember_variable(t)))
+            elif hasattr(t, "_id"):
+                rec.watched.append((self._seq, t._id))
+
+    def _tape_reset(self, tape: Any) -> None:
+        self._tape_record(tape).resets.append(self._seq)
+
+    def _record_gradient(self, tape: Any, target: Any, sources: Any, result: Any, unconnected: Any, error: BaseException | None) -> None:
+        from tensorflow.python.util import nest
+
+        rec = self._tape_record(tape)
+        flat_targets = [t for t in nest.flatten(target) if t is not None]
+        flat_sources = nest.flatten(sources)
+        flat_results = nest.flatten(result, expand_composites=False) if result is not None else [None] * len(flat_sources)
+        if len(flat_results) != len(flat_sources):
+            flat_results = [None] * len(flat_sources)
+        src_records = []
+        for s, g in zip(flat_sources, flat_results):
+            is_var = hasattr(s, "handle") and hasattr(s, "trainable")
+            sid = self._remember_variable(s) if is_var else getattr(s, "_id", id(s))
+            if not is_var and sid not in self.trace.tensors and hasattr(s, "dtype"):
+                self.trace.tensors[sid] = T.TensorInfo(s.dtype.name, _shape(s), "unknown", self._frame(4), self._seq)
+            src_records.append(
+                T.SourceRecord(
+                    id=sid, is_variable=is_var, dtype=s.dtype.name if hasattr(s, "dtype") else "unknown",
+                    shape=_shape(s), name=_variable_name(s) if is_var else None,
+                    status="none" if error is not None else _status(g),
+                    trainable=bool(s.trainable) if is_var else None,
+                )
+            )  # fmt: skip
+        watched = []
+        with contextlib.suppress(Exception):
+            watched = [self._remember_variable(v) for v in tape.watched_variables()]
+        call = T.GradientCallRecord(
+            seq=self._seq, tape=rec.id, frame=self._frame(4), graph=self._current_graph(),
+            targets=[t._id for t in flat_targets if hasattr(t, "_id")],
+            target_dtypes=[t.dtype.name for t in flat_targets if hasattr(t, "dtype")],
+            sources=src_records,
+            unconnected_zero="ZERO" in str(unconnected).upper() if unconnected is not None else False,
+            watched_variables=watched,
+            error=f"{type(error).__name__}: {error}" if error is not None else None,
+        )  # fmt: skip
+        self._add_call(call)
+
+    def _add_call(self, call: T.GradientCallRecord) -> None:
+        """Keep one call per repeated site (a training loop), preferring one with a missing gradient."""
+        key = (self.trace.frames[call.frame][:1], call.graph, tuple(s.status for s in call.sources))
+        kept = self._groups.get(key)
+        if kept is not None:
+            self.trace.calls[kept].count += 1
+        else:
+            self._groups[key] = len(self.trace.calls)
+            self.trace.calls.append(call)
+        self._last_call_seq = call.seq
+
+    # ------------------------------------------------------------------ values leaving TF
+    def _exporting(self, original: Any, how: str) -> Any:
+        cap = self
+
+        def exporting(tensor: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(tensor, *args, **kwargs)
+            if not cap._busy:
+                cap._guard(cap._record_export, [tensor], how, result)
+            return result
+
+        exporting.__wrapped__ = original  # type: ignore[attr-defined]
+        return exporting
+
+    def _array_function(self, tensor: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        result = func._implementation(*args, **kwargs)
+        if not self._busy:
+            flat = [a for a in list(args) + list(kwargs.values()) if hasattr(a, "_id")]
+            for a in args:
+                if isinstance(a, (list, tuple)):
+                    flat.extend(x for x in a if hasattr(x, "_id"))
+            self._guard(self._record_export, flat, f"np.{getattr(func, '__name__', 'function')}", result)
+        return result
+
+    def _record_export(self, tensors: list[Any], how: str, result: Any) -> None:
+        hashes = []
+        for t in tensors:
+            if hasattr(t, "_numpy"):
+                hashes.append(_value_hash(t._numpy()))
+        hashes.append(_value_hash(result))
+        self._add_export([t._id for t in tensors if hasattr(t, "_id")], how, [h for h in hashes if h is not None])
+
+    def _add_export(self, ids: list[int], how: str, hashes: list[int]) -> None:
+        if not ids or len(self.trace.exports) >= 10_000:
+            return
+        index = len(self.trace.exports)
+        self.trace.exports.append(T.ExportRecord(self._seq, ids, self._frame(5), how, hashes))
+        for h in hashes:
+            self._export_hashes[h] = index
+
+    def _predict_returned(self, first_seq: int, result: Any) -> None:
+        calls = [op for op in reversed(self.trace.ops) if op.seq > first_seq and op.grad == T.GRAD_CALL and op.graph == 0]
+        if calls:
+            from tensorflow.python.util import nest
+
+            hashes = [_value_hash(r) for r in nest.flatten(result)]
+            self._add_export(list(calls[0].outputs), "model.predict", [h for h in hashes if h is not None])
+
+    # ------------------------------------------------------------------ bounding and finishing
+    def _compact(self) -> None:
+        """Drop ops that no kept gradient call depends on, keeping the current step whole."""
+        needed: set[int] = set()
+        for call in self.trace.calls:
+            needed.update(call.targets)
+            needed.update(s.id for s in call.sources)
+        kept: list[T.OpRecord] = []
+        for op in reversed(self.trace.ops):
+            if op.seq > self._last_call_seq or op.graph or needed.intersection(op.outputs):
+                kept.append(op)
+                needed.update(op.inputs)
+        kept.reverse()
+        dropped = len(self.trace.ops) - len(kept)
+        self.trace.ops_dropped += dropped
+        self.trace.ops = kept
+        if dropped < self.max_ops // 4:
+            self.max_ops *= 2  # everything is needed: grow rather than compact on every op
+        live = {t for op in kept for t in op.inputs + op.outputs} | needed
+        self.trace.tensors = {k: v for k, v in self.trace.tensors.items() if k in live}
+
+    def _finish(self) -> None:
+        self.trace.duration_s = round(time.perf_counter() - self._t0, 4)
+        for rec, graph in zip(self.trace.graphs, self._graph_objects):
+            with contextlib.suppress(Exception):
+                rec.inputs = [t._id for t in graph.inputs]
+                rec.outputs = [t._id for t in graph.outputs]
+                rec.captures = {inner._id: outer._id for outer, inner in graph.captures}
+        for vid, v in self._variables.items():  # a Keras path may only be known now
+            name = _variable_name(v)
+            if name and "/" in name:
+                self.trace.variables[vid].name = name
+        for rec in self._tapes.values():
+            if rec.id in self._active:
+                rec.exited = self._seq
+        self._tape_objects.clear()
+        self._graph_objects.clear()
+        self._variables.clear()
+
+
+def _shape(t: Any) -> tuple[int | None, ...] | None:
+    try:
+        dims = t.shape.as_list() if hasattr(t.shape, "as_list") else list(t.shape)
+    except Exception:
+        return None
+    return tuple(dims)
+
+
+def _variable_name(v: Any) -> str:
+    path = getattr(v, "path", None)
+    if isinstance(path, str) and path:
+        return path
+    name = getattr(v, "name", "") or ""
+    return name[:-2] if name.endswith(":0") else name
+
+
+def _status(g: Any) -> str:
+    if g is None:
+        return "none"
+    values = getattr(g, "values", g)  # IndexedSlices
+    numpy = getattr(values, "_numpy", None)
+    if numpy is None:
+        return "ok"  # symbolic (inside a tf.function): connected, value unknown
+    try:
+        return "ok" if np.any(numpy()) else "zero"
+    except Exception:
+        return "ok"
+
+
+def _versions() -> dict[str, str | None]:
+    import platform
+
+    import tensorflow as tf
+
+    from . import __version__
+
+    keras = sys.modules.get("keras")
+    return {
+        "gradviz": __version__,
+        "tensorflow": tf.__version__,
+        "keras": getattr(keras, "__version__", None),
+        "python": platform.python_version(),
+    }
+
+
+@contextlib.contextmanager
+def capture(*, program: str = "", max_ops: int = 50_000) -> Iterator[Capture]:
+    """Record the TensorFlow work done inside the ``with`` block.
+
+    >>> with gradviz.capture() as cap:
+    ...     train_step()
+    >>> gradviz.diagnose(cap.trace)
+
+    The block's exceptions propagate unchanged; what was recorded up to then stays in
+    ``cap.trace`` (with ``trace.error`` set).
+    """
+    cap = Capture(program=program, max_ops=max_ops)
+    with cap:
+        yield cap
+
+
+def source_line(file: str, line: int) -> str:
+    return linecache.getline(file, line).rstrip("\n")

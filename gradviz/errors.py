@@ -1,0 +1,23 @@
+"""Exceptions gradviz raises: one root, :class:`GradvizError`, with a few specific subclasses."""
+
+from __future__ import annotations
+
+
+class GradvizError(Exception):
+    """Root of every error gradviz raises on purpose."""
+
+
+class BundleMissingError(GradvizError):
+    """The built front end (``gradviz/static/*.js``) is not there: run ``npm run build`` in ``js/``."""
+
+
+class CaptureError(GradvizError):
+    """Capturing could not start or stop cleanly."""
+
+
+class NothingToDiagnoseError(GradvizError):
+    """The captured code made no ``tape.gradient`` call, so there is nothing to explain."""
+
+
+class OptionError(GradvizError, ValueError):
+    """An unknown or malformed option; the message names the likely fix."""

@@ -1,0 +1,232 @@
+"""Stage 2, graph: turn a :class:`~gradviz.trace.Trace` into a networkx dependency graph.
+
+No TensorFlow here. Nodes are ops (``op:<seq>``), tensors (``t:<id>``) and variables (``v:<id>``);
+edges carry the data flow with a ``kind`` (see :mod:`gradviz.schema`). Whether a gradient can pass
+along an edge depends on the tape asking, so it is not stored on the graph: :func:`edge_break`
+answers it for one tape, and :func:`tracked` gives everything a tape recorded.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+
+from . import trace as T
+
+FLOATING = frozenset({"float16", "bfloat16", "float32", "float64", "complex64", "complex128"})
+_SKIP_OPS = frozenset({"VarHandleOp", "NoOp", "Placeholder", "DestroyResourceOp"})
+
+
+def op_node(seq: int) -> str:
+    return f"op:{seq}"
+
+
+def build_graph(trace: T.Trace) -> nx.DiGraph:
+    """The dependency graph of everything captured. ``G.graph["trace"]`` keeps the trace."""
+    G = nx.DiGraph(trace=trace)
+    variables = trace.variables
+    outer: dict[int, int] = {}
+    for g in trace.graphs:
+        outer.update(g.captures)
+
+    def resolve(tid: int) -> int:
+        seen = 0
+        while tid in outer and seen < 8:
+            tid = outer[tid]
+            seen += 1
+        return tid
+
+    def tensor(tid: int) -> str:
+        node = f"t:{tid}"
+        if node not in G:
+            info = trace.tensors.get(tid)
+            frame = trace.frame(info.frame) if info is not None else ()
+            G.add_node(
+                node, kind="tensor", dtype=info.dtype if info else "unknown",
+                shape=info.shape if info else None, origin=info.origin if info else "unknown",
+                seq=info.seq if info else -1, frame=frame,
+            )  # fmt: skip
+        return node
+
+    def variable(vid: int) -> str:
+        node = f"v:{vid}"
+        if node not in G:
+            v = variables[vid]
+            G.add_node(
+                node, kind="variable", name=v.name, dtype=v.dtype, shape=v.shape,
+                trainable=v.trainable, seq=v.seq, frame=trace.frame(v.frame),
+            )  # fmt: skip
+        return node
+
+    reads: dict[int, list[tuple[int, str]]] = {}  # variable -> (seq, reading node)
+    assigns: dict[int, list[tuple[int, str]]] = {}  # variable -> (seq, assign op node)
+    for op in trace.ops:
+        if op.op_type in _SKIP_OPS:
+            continue
+        ins = [resolve(t) for t in op.inputs]
+        if op.grad == T.GRAD_ASSIGN and ins and ins[0] in variables and variables[ins[0]].seq == op.seq:
+            continue  # the variable's own initial value
+        node = op_node(op.seq)
+        G.add_node(
+            node, kind="op", op_type=op.op_type, seq=op.seq, frame=trace.frame(op.frame),
+            scope=op.scope, graph=op.graph, grad=op.grad, backward=op.backward,
+            recording=op.recording, paused=op.paused, name=op.name,
+        )  # fmt: skip
+        for i, tid in enumerate(ins):
+            if tid in variables:
+                if op.grad == T.GRAD_ASSIGN and i == 0:
+                    assigns.setdefault(tid, []).append((op.seq, node))
+                elif op.grad in (T.GRAD_READ, T.GRAD_CALL):
+                    G.add_edge(variable(tid), node, kind="read", index=i, op=node)
+                    reads.setdefault(tid, []).append((op.seq, node))
+                continue
+            info = trace.tensors.get(tid)
+            if info is not None and info.dtype == "resource":
+                continue  # iterators, lookup tables: no data flows to the gradient
+            kind = "assign" if op.grad == T.GRAD_ASSIGN else "input"
+            G.add_edge(tensor(tid), node, kind=kind, index=i, op=node)
+        for vid, tid in op.hidden_reads:
+            if vid in variables:
+                t = tensor(tid)
+                G.add_edge(variable(vid), t, kind="read", index=0, op=node)
+                reads.setdefault(vid, []).append((op.seq, t))
+        for i, tid in enumerate(op.outputs):
+            G.add_edge(node, tensor(tid), kind="output", index=i, op=node)
+        if op.callee:
+            callee = trace.graphs[op.callee - 1]
+            for i, (a, b) in enumerate(zip(ins, callee.inputs)):
+                if a not in variables and f"t:{a}" in G:
+                    G.add_edge(f"t:{a}", tensor(b), kind="call", index=i, op=node)
+            for i, (a, b) in enumerate(zip(callee.outputs, op.outputs)):
+                G.add_edge(tensor(a), f"t:{b}", kind="call", index=i, op=node)
+
+    # A read after an assign carries the assigned value: the only link from that value onwards.
+    for vid, writes in assigns.items():
+        for seq, reader in reads.get(vid, ()):
+            last = None
+            for wseq, wnode in writes:
+                if wseq < seq:
+                    last = wnode
+            if last is not None and last != reader:
+                G.add_edge(last, reader, kind="state", index=0, op=reader)
+
+    # Values that left TensorFlow and came back, matched by their numbers.
+    by_hash: dict[int, list[int]] = {}
+    for i, e in enumerate(trace.exports):
+        for h in e.hashes:
+            by_hash.setdefault(h, []).append(i)
+    for tid, h in trace.births.items():
+        node = f"t:{tid}"
+        if node not in G:
+            continue
+        born = G.nodes[node]["seq"]
+        earlier = [i for i in by_hash.get(h, ()) if trace.exports[i].seq <= born]
+        if earlier:
+            e = trace.exports[earlier[-1]]
+            for src in e.tensors:
+                if f"t:{src}" in G:
+                    G.add_edge(f"t:{src}", node, kind="numpy", index=0, export=earlier[-1], op=None)
+                    G.nodes[node]["origin"] = "numpy"
+    return G
+
+
+def node_frame(G: nx.DiGraph, node: str) -> tuple[tuple[str, int], ...]:
+    return G.nodes[node].get("frame") or ()
+
+
+def tape_state(G: nx.DiGraph, op: str, tape: T.TapeRecord) -> str:
+    """``recording``, ``paused`` (inside ``stop_recording``) or ``outside`` for one tape at an op."""
+    d = G.nodes[op]
+    if tape.id in d["recording"]:
+        return "recording"
+    if tape.id in d["paused"]:
+        return "paused"
+    return "outside"
+
+
+def edge_break(G: nx.DiGraph, u: str, v: str, tape: T.TapeRecord) -> str | None:
+    """Why a gradient for ``tape`` cannot pass along the edge u -> v (a cause), or None if it can."""
+    d = G.edges[u, v]
+    kind = d["kind"]
+    if kind == "numpy":
+        return "numpy_roundtrip"
+    if kind in ("assign", "state"):
+        return "variable_assign"
+    if kind == "output":
+        return None
+    op = d.get("op")
+    if op is None:
+        return None
+    od = G.nodes[op]
+    if od["graph"] == tape.graph:
+        state = tape_state(G, op, tape)
+        if state == "paused":
+            return "stop_recording"
+        if state == "outside":
+            return "outside_tape"
+    if kind in ("read", "call"):
+        return None
+    grad = od["grad"]
+    if grad == T.GRAD_STOP:
+        return "stop_gradient"
+    if grad == T.GRAD_NUMPY:
+        return "numpy_roundtrip"
+    if grad == T.GRAD_NONE:
+        return "non_differentiable_op"
+    if G.nodes[u].get("dtype") not in FLOATING:
+        return "integer_dtype"
+    return None
+
+
+def forward(G: nx.DiGraph, starts: Iterable[str], tape: T.TapeRecord, cache: dict[Any, set[str]] | None = None) -> set[str]:
+    """Nodes reachable from ``starts`` along edges a gradient for ``tape`` can pass."""
+    starts = [s for s in starts if s in G]
+    key = (tape.id, tuple(sorted(starts)))
+    if cache is not None and key in cache:
+        return cache[key]
+    seen = set(starts)
+    queue = deque(starts)
+    while queue:
+        u = queue.popleft()
+        for v in G.successors(u):
+            if v not in seen and edge_break(G, u, v, tape) is None:
+                seen.add(v)
+                queue.append(v)
+    if cache is not None:
+        cache[key] = seen
+    return seen
+
+
+def watched_variables(G: nx.DiGraph, tape: T.TapeRecord) -> set[int]:
+    """Variables the tape watched: explicitly, or by reading them while recording."""
+    trace: T.Trace = G.graph["trace"]
+    ids = {i for _, i in tape.watched if i in trace.variables}
+    if tape.watch_accessed_variables:
+        for vid, rec in trace.variables.items():
+            node = f"v:{vid}"
+            if not rec.trainable or node not in G:
+                continue
+            for _, _, d in G.out_edges(node, data=True):
+                op = d.get("op")
+                if op is not None and G.nodes[op]["graph"] == tape.graph and tape_state(G, op, tape) == "recording":
+                    ids.add(vid)
+                    break
+    return ids
+
+
+def tracked(G: nx.DiGraph, tape: T.TapeRecord, watched_vars: Iterable[int] | None = None) -> set[str]:
+    """Everything the tape recorded: its watched tensors and variables and what flows from them."""
+    trace: T.Trace = G.graph["trace"]
+    roots = {f"t:{i}" for _, i in tape.watched if i not in trace.variables}
+    vars_ = watched_variables(G, tape) if watched_vars is None else set(watched_vars)
+    roots |= {f"v:{i}" for i in vars_}
+    return forward(G, roots, tape)
+
+
+def node_link(G: nx.DiGraph, nodes: Iterable[str] | None = None) -> dict[str, Any]:
+    """networkx node-link data of (part of) the graph, JSON-ready (edges under ``edges``)."""
+    H = G if nodes is None else G.subgraph(nodes)
+    return nx.node_link_data(H, edges="edges")

@@ -1,0 +1,282 @@
+"""Report stage: one self-contained HTML file that draws a :class:`~gradviz.schema.Document` offline.
+
+The file inlines the renderer bundle (``gradviz/static/report.js``, built from ``js/`` by
+``npm run build``), the document as JSON, and a few lines that stand in for the Jupyter kernel,
+so it opens from ``file://`` or an e-mail attachment with no server and no network.
+
+Safety rests on three things, each enough on its own for the case it covers:
+
+* Every string Python writes into the HTML (title, program path, headline, versions) is
+  HTML-escaped; the document goes into a ``<script type="application/json">`` block with ``<``,
+  ``>``, ``&``, U+2028/2029 and lone surrogates written as ``\\uXXXX``, so no value can close the
+  tag. The renderer must put names on the page as text, never as markup.
+* A Content-Security-Policy allows exactly the two inline scripts below (by SHA-256 hash, which
+  also turns off inline event handlers such as ``onerror=``), inline styles, ``data:`` images and
+  the renderer's Blob-URL layout worker. Every fetch, image, font, frame or form target elsewhere
+  is refused, so the page cannot reach the network even if asked to.
+* The stand-in model never talks to anything: ``send`` is a no-op and export is switched off.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import hashlib
+import html
+import json
+import pathlib
+import re
+from importlib import resources
+from typing import Any
+
+from .errors import BundleMissingError, GradvizError
+from .schema import Document
+
+__all__ = ["report_html", "save_report"]
+
+_DOCUMENT_ELEMENT_ID = "gradviz-document"
+_ROOT_ELEMENT_ID = "gradviz-root"
+
+# Characters that could end the JSON's <script> element or be read as a line break by old
+# JavaScript parsers; lone surrogates cannot be written as UTF-8 at all.
+_UNSAFE_IN_SCRIPT = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+
+# Stands in for the anywidget model: same method names, Backbone-style "change:<name>" events,
+# no kernel behind it. Kept free of "</" so it can sit inside a <script> element as is.
+_BOOTSTRAP_JS = """\
+(function () {
+  "use strict";
+  var root = document.getElementById("%(root)s");
+  var doc = JSON.parse(document.getElementById("%(doc)s").textContent);
+  var state = {document: doc, selected_node: "", selected_finding: "", export_enabled: false};
+  var handlers = {};
+  function emit(event, args) {
+    (handlers[event] || []).slice().forEach(function (cb) { cb.apply(null, args); });
+  }
+  var model = {
+    get: function (name) { return state[name]; },
+    set: function (name, value) {
+      var old = state[name];
+      state[name] = value;
+      if (old !== value) { emit("change:" + name, [model, value]); emit("change", [model]); }
+    },
+    save_changes: function () {},
+    on: function (event, cb) { (handlers[event] = handlers[event] || []).push(cb); },
+    off: function (event, cb) {
+      if (!event) { handlers = {}; return; }
+      handlers[event] = cb ? (handlers[event] || []).filter(function (h) { return h !== cb; }) : [];
+    },
+    send: function () {}
+  };
+  globalThis.gradvizReportModel = model;
+  function fail(err) {
+    var p = document.createElement("p");
+    p.className = "gv-report-error";
+    p.textContent = "gradviz could not draw this report: " + err;
+    root.appendChild(p);
+    throw err;
+  }
+  try {
+    Promise.resolve(globalThis.gradviz.render(root, model)).catch(fail);
+  } catch (err) {
+    fail(err);
+  }
+})();
+""" % {"root": _ROOT_ELEMENT_ID, "doc": _DOCUMENT_ELEMENT_ID}
+
+_STYLE = """\
+:root { color-scheme: light dark; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; }
+.gv-report-header { padding: 12px 20px; border-bottom: 1px solid #8884; }
+.gv-report-header h1 { font-size: 18px; margin: 0 0 4px; }
+.gv-report-header .gv-headline { font-size: 15px; margin: 0 0 6px; font-weight: 600; }
+.gv-report-header dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px;
+  margin: 0; font-size: 12px; opacity: .85; }
+.gv-report-header dt { font-weight: 600; }
+.gv-report-header dd { margin: 0; overflow-wrap: anywhere; }
+#gradviz-root { min-height: 70vh; }
+.gv-report-error, .gv-report-header .gv-run-error { color: #c62828; }
+.gv-noscript { padding: 12px 20px; }
+"""
+
+
+def report_html(document: Document, *, title: str | None = None) -> str:
+    """Return the report for ``document`` as one self-contained HTML page.
+
+    ``title`` defaults to ``"gradviz: <program>"``. Raises :class:`~gradviz.errors.BundleMissingError`
+    when the renderer bundle has not been built, and :class:`~gradviz.errors.GradvizError` when the
+    document is not plain JSON (NumPy scalars, NaN).
+    """
+    meta: dict[str, Any] = dict(document.get("meta") or {})
+    if title is None:
+        title = f"gradviz: {meta.get('program') or 'report'}"
+    bundle = _script_text(read_bundle("report.js"))
+    bootstrap = _BOOTSTRAP_JS
+    csp = "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {_csp_hash(bundle)} {_csp_hash(bootstrap)}",
+            "style-src 'unsafe-inline'",
+            "img-src data:",
+            "font-src data:",
+            "worker-src blob:",
+            "connect-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+    esc = html.escape
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="gradviz {esc(str(meta.get("gradviz") or ""))}">
+<title>{esc(title)}</title>
+<style>
+{_STYLE}</style>
+</head>
+<body>
+{_header_html(document, title)}
+<main id="{_ROOT_ELEMENT_ID}"></main>
+{_noscript_html(document)}
+<script type="application/json" id="{_DOCUMENT_ELEMENT_ID}">{document_json(document)}</script>
+<script>{bundle}</script>
+<script>{bootstrap}</script>
+</body>
+</html>
+"""
+
+
+def save_report(
+    document: Document, path: str | pathlib.Path, *, title: str | None = None
+) -> pathlib.Path:
+    """Write :func:`report_html` to ``path`` (UTF-8) and return the path, parent folders created."""
+    path = pathlib.Path(path)
+    text = report_html(document, title=title)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def read_bundle(name: str) -> str:
+    """Return the text of a built front-end file in ``gradviz/static/`` (``widget.js``, ``report.js``)."""
+    try:
+        return resources.files("gradviz").joinpath("static").joinpath(name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BundleMissingError(
+            f"gradviz's front end is not built: gradviz/static/{name} is missing. "
+            "In a source checkout run `npm ci && npm run build` in js/ "
+            "(installed wheels ship it built)."
+        ) from None
+
+
+def document_json(document: Document) -> str:
+    """Serialise ``document`` as compact JSON that is safe inside an HTML ``<script>`` element."""
+    try:
+        text = json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise GradvizError(
+            f"the document is not plain JSON ({exc}); convert NumPy/TensorFlow values and "
+            "NaN/Infinity before they reach the report"
+        ) from exc
+    return _UNSAFE_IN_SCRIPT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def suggested_filename(document: Document) -> str:
+    """A file name for the report of ``document``: ``gradviz-<program stem>.html``."""
+    program = str((document.get("meta") or {}).get("program") or "")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", pathlib.PurePath(program).stem).strip("-.")
+    return f"gradviz-{stem or 'report'}.html"
+
+
+def _script_text(code: str) -> str:
+    # The HTML parser normalises CRLF before the browser hashes a script, and "</script" would
+    # end the element early; bundlers already escape it inside strings, this covers comments.
+    code = code.replace("\r\n", "\n").replace("\r", "\n")
+    return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
+
+
+def _csp_hash(code: str) -> str:
+    digest = hashlib.sha256(code.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def _header_html(document: Document, title: str) -> str:
+    esc = html.escape
+    meta: dict[str, Any] = dict(document.get("meta") or {})
+    summary: dict[str, Any] = dict(document.get("summary") or {})
+    rows: list[tuple[str, str]] = []
+    if meta.get("program"):
+        rows.append(("Program", str(meta["program"])))
+    if meta.get("started"):
+        when = _friendly_time(str(meta["started"]))
+        if meta.get("duration_s") is not None:
+            when += f" (ran {float(meta['duration_s']):.2f} s)"
+        rows.append(("Run", when))
+    versions = [
+        f"{label} {meta[key]}"
+        for key, label in (
+            ("gradviz", "gradviz"),
+            ("tensorflow", "TensorFlow"),
+            ("keras", "Keras"),
+            ("python", "Python"),
+        )
+        if meta.get(key)
+    ]
+    if versions:
+        rows.append(("Versions", " \u00b7 ".join(versions)))
+    if meta.get("ops_seen") is not None:
+        ops = f"{meta.get('ops_kept', meta['ops_seen'])} shown of {meta['ops_seen']} seen"
+        if meta.get("ops_dropped"):
+            ops += f" ({meta['ops_dropped']} dropped)"
+        rows.append(("Ops", ops))
+    details = "\n".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
+    error = ""
+    if meta.get("error"):
+        error = f'<dt>Error</dt><dd class="gv-run-error">{esc(str(meta["error"]))}</dd>'
+    headline = summary.get("headline") or ""
+    return f"""<header class="gv-report-header">
+<h1>{esc(title)}</h1>
+<p class="gv-headline">{esc(str(headline))}</p>
+<dl>
+{details}{error}
+</dl>
+</header>"""
+
+
+def _noscript_html(document: Document) -> str:
+    """The findings as plain text for viewers that run no scripts (mail previews, some IDEs)."""
+    esc = html.escape
+    items = []
+    for call in document.get("gradient_calls") or []:
+        for source in call.get("sources") or []:
+            if source.get("status") == "ok":
+                continue
+            where = ""
+            if source.get("culprit_line") is not None:
+                where = f" at {source.get('culprit_file') or '?'}:{source['culprit_line']}"
+            code = source.get("culprit_code")
+            items.append(
+                "<li>"
+                f"<code>{esc(str(source.get('expr')))}</code>: {esc(str(source.get('status')))} "
+                f"({esc(str(source.get('cause')))}{esc(where)})"
+                + (f"<br><code>{esc(str(code).strip())}</code>" if code else "")
+                + f"<br>{esc(str(source.get('explanation') or ''))}"
+                f"<br>Fix: {esc(str(source.get('fix') or ''))}</li>"
+            )
+    body = f"<ul>{''.join(items)}</ul>" if items else "<p>All gradients are connected.</p>"
+    return f'<noscript><div class="gv-noscript">{body}</div></noscript>'
+
+
+def _friendly_time(iso: str) -> str:
+    try:
+        when = _dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if when.tzinfo is not None:
+        when = when.astimezone(_dt.timezone.utc)
+        return when.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return when.strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,52 @@
+"""Plain-text rendering of a diagnosis document, for terminals and viewers without JavaScript."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+_COLORS = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2", "cyan": "36"}
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"\033[{_COLORS[style]}m{text}\033[0m" if color else text
+
+
+def _short(path: str | None) -> str:
+    return (path or "?").rsplit("/", 1)[-1]
+
+
+def render(doc: Any, *, color: bool = False) -> str:
+    """A readable report: the headline, then each gradient call and each missing gradient."""
+    out = []
+    summary = doc["summary"]
+    ok = summary["all_connected"]
+    head = "gradviz: " + summary["headline"]
+    out.append(_paint(head, "green" if ok else ("bold" if not doc["gradient_calls"] else "red"), color))
+    for call in doc["gradient_calls"]:
+        times = f" (ran {call['count']} times)" if call.get("count", 1) > 1 else ""
+        where = f"{_short(call['file'])}:{call['line']}" if call["line"] else "?"
+        out.append("")
+        out.append(_paint(f"tape.gradient at {where}{times}: {call['code'] or ''}".rstrip(), "bold", color))
+        for s in call["sources"]:
+            status = s["status"]
+            mark = {"ok": "ok  ", "none": "None", "zero": "zero"}[status]
+            style = {"ok": "green", "none": "red", "zero": "yellow"}[status]
+            label = s["expr"] + (f" ({s['name']})" if s.get("name") and s["name"] != s["expr"] else "")
+            line = f"  {_paint(mark, style, color)}  {label}"
+            if s["cause"]:
+                loc = f"{_short(s['culprit_file'])}:{s['culprit_line']}" if s["culprit_line"] else ""
+                line += f"  {_paint(s['cause'], style, color)}" + (f" at {loc}" if loc else "")
+            out.append(line)
+            if status != "ok":
+                if s.get("culprit_code"):
+                    out.append(_paint(f"        {s['culprit_line']:>4} | {s['culprit_code'].strip()}", "cyan", color))
+                for label_, text in (("why", s["explanation"]), ("fix", s["fix"])):
+                    if text:
+                        wrapped = textwrap.wrap(text, 88, initial_indent=f"        {label_}: ", subsequent_indent=" " * 13)
+                        out.extend(wrapped)
+    meta = doc["meta"]
+    if meta.get("ops_dropped"):
+        out.append("")
+        out.append(_paint(f"({meta['ops_seen']} ops seen; {meta['ops_dropped']} not needed for the diagnosis were dropped)", "dim", color))
+    return "\n".join(out)

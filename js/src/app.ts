@@ -1,0 +1,468 @@
+/**
+ * The renderer shared by the widget and the HTML report: builds the DOM, keeps the UI
+ * state, syncs `selected_node` / `selected_finding` with the model and drives
+ * fold -> group -> view -> layout -> draw.
+ */
+import { h } from "./dom";
+import type { LayoutRequest, LayoutResult } from "./layout";
+import { LayoutClient } from "./layout-client";
+import {
+  buildGroups,
+  computeView,
+  defaultExpanded,
+  findingFocus,
+  foldGraph,
+  groupsContaining,
+  parseFindingKey,
+  searchNodes,
+  type FoldedGraph,
+  type Focus,
+  type Groups,
+  type View,
+} from "./model";
+import {
+  renderDetailsHint,
+  renderEdgeDetails,
+  renderFindings,
+  renderGroupDetails,
+  renderHeader,
+  renderHeadline,
+  renderNodeDetails,
+} from "./panels";
+import { badgeSize, GraphCanvas, nodeSize, type Emphasis } from "./render";
+import { injectStyles } from "./styles";
+import type { Document, ModelLike } from "./types";
+
+export interface MountOptions {
+  standalone: boolean;
+}
+
+/** Above this many nodes, "Expand all" would make a layout too slow to be interactive. */
+const EXPAND_ALL_LIMIT = 800;
+/** Groups holding broken edges are opened at first only while the view stays this small. */
+const AUTO_EXPAND_LIMIT = 250;
+
+type Selection = { type: "node"; id: string } | { type: "edge"; id: string } | { type: "group"; path: string } | null;
+
+export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): () => void {
+  injectStyles(host);
+  const root = h("div", { class: `gradviz-root${opts.standalone ? " gv-standalone" : ""}` });
+  host.appendChild(root);
+  const layouts = new LayoutClient();
+  const cache = new Map<string, LayoutResult>();
+
+  let doc: Document;
+  let callIndex = 0;
+  let showBackward = false;
+  let onlyRelevant = true;
+  let folded: FoldedGraph;
+  let groups: Groups;
+  let expanded = new Set<string>();
+  let view: View | null = null;
+  let focusKey = "";
+  let focus: Focus | null = null;
+  let selection: Selection = null;
+  let matches: string[] = [];
+  let matchIndex = -1;
+  let token = 0;
+  let afterLayout: (() => void) | null = null;
+  let cameraTouched = false;
+  let exportPending = false;
+
+  // ------------------------------------------------------------ DOM skeleton
+  const exportButton = h("button", { class: "gv-primary", title: "Save a standalone HTML report" }, "Export HTML");
+  const headerSlot = h("div");
+  const headlineSlot = h("div");
+  const search = h("input", { type: "search", placeholder: "Search ops, variables, names…", "aria-label": "search the graph" });
+  const count = h("span", { class: "gv-count" });
+  const fitButton = h("button", { title: "Fit the whole graph in view" }, "Fit");
+  const expandAll = h("button", null, "Expand all");
+  const collapseAll = h("button", null, "Collapse all");
+  const relevantBox = h("input", { type: "checkbox", checked: true });
+  const backwardBox = h("input", { type: "checkbox" });
+  const status = h("span", { class: "gv-status" });
+  const toolbar = h("div", { class: "gv-toolbar" }, search, count, fitButton, expandAll, collapseAll,
+    h("label", { title: "Show only what the selected gradient call's target depends on" }, relevantBox, "only this call"),
+    h("label", { title: "Show ops recorded while computing gradients" }, backwardBox, "backward ops"),
+    h("span", { class: "gv-spacer" }), status);
+  const canvas = new GraphCanvas({
+    onNodeClick: (v) => {
+      if (v.group) {
+        selection = { type: "group", path: v.group.path };
+        toggleGroup(v.group.path, v.id);
+      } else selectNode(v.node!.id, true);
+    },
+    onEdgeClick: (e) => {
+      selection = { type: "edge", id: e.id };
+      renderSide();
+    },
+    onClusterClick: (path) => {
+      selection = { type: "group", path };
+      toggleGroup(path, `g:${path}`);
+    },
+    onBackgroundClick: () => {
+      if (selection?.type === "node") setModel("selected_node", "");
+      selection = null;
+      renderSide();
+      applyEmphasis();
+    },
+  });
+  const legend = h("div", { class: "gv-legend", "aria-hidden": "true" },
+    swatch("var(--gv-ok)", "var(--gv-ok-bg)", "gradient ok", 8),
+    swatch("var(--gv-none)", "var(--gv-none-bg)", "None", 8),
+    swatch("var(--gv-zero)", "var(--gv-zero-bg)", "zero", 8),
+    swatch("var(--gv-op-border)", "var(--gv-op-bg)", "recorded op", 1),
+    swatch("var(--gv-edge)", "var(--gv-bg)", "not recorded", 1),
+    swatch("var(--gv-outside)", "var(--gv-outside-bg)", "outside tape", 1, true),
+    h("span", null, h("span", { style: "color:var(--gv-none);font-weight:700" }, "- - ▸"), "broken edge"));
+  canvas.el.appendChild(legend);
+  const findingsSlot = h("div");
+  const detailsSlot = h("div");
+  const side = h("div", { class: "gv-side" }, findingsSlot, detailsSlot);
+  root.append(headerSlot, headlineSlot, h("div", { class: "gv-body" }, h("div", { class: "gv-main" }, toolbar, canvas.el), side));
+
+  // ------------------------------------------------------------ model sync
+  function setModel(name: string, value: unknown): void {
+    if (model.get(name) === value) return;
+    model.set(name, value);
+    model.save_changes();
+  }
+
+  function load(next: Document | null | undefined): void {
+    doc = normalise(next);
+    cache.clear();
+    selection = null;
+    matches = [];
+    const key = parseFindingKey(doc, String(model.get("selected_finding") ?? ""));
+    callIndex = key ? key.call : Math.max(0, doc.gradient_calls.findIndex((c) => c.sources.some((f) => f.status !== "ok")));
+    relevantBox.disabled = doc.gradient_calls.length === 0;
+    headerSlot.replaceChildren(renderHeader(doc, model.get("export_enabled") ? exportButton : null));
+    headlineSlot.replaceChildren(renderHeadline(doc));
+    refold(true);
+    const initialFinding = String(model.get("selected_finding") ?? "");
+    if (initialFinding) focusFinding(initialFinding, false);
+    const initialNode = String(model.get("selected_node") ?? "");
+    if (initialNode) selectNode(initialNode, false);
+  }
+
+  /** Recompute the folded graph and groups (call, options or document changed). */
+  function refold(resetExpansion: boolean, after: (() => void) | null = null): void {
+    const call = doc.gradient_calls[callIndex] ?? null;
+    folded = foldGraph(doc, call, { showBackward, onlyRelevant });
+    groups = buildGroups(folded);
+    if (resetExpansion) {
+      expanded = defaultExpanded(groups);
+      const broken = folded.edges.filter((e) => e.broken).flatMap((e) => [e.source, e.target]);
+      const wanted = new Set([...expanded, ...groupsContaining(folded, broken)]);
+      if (computeView(folded, groups, wanted).nodes.length <= AUTO_EXPAND_LIMIT) expanded = wanted;
+    }
+    focus = null;
+    const k = parseFindingKey(doc, focusKey);
+    if (k && k.call === callIndex) focus = findingFocus(folded, doc.gradient_calls[k.call].sources[k.source]);
+    collapseAll.disabled = groups.byPath.size === 0;
+    expandAll.disabled = groups.byPath.size === 0 || folded.nodes.size > EXPAND_ALL_LIMIT;
+    expandAll.title = expandAll.disabled ? `Too many nodes (${folded.nodes.size}) to lay out at once: expand scopes one by one` : "Open every scope";
+    renderSide();
+    relayout(null, after ?? (resetExpansion ? () => canvas.fit() : null));
+  }
+
+  function focusFinding(key: string, fromUser: boolean): void {
+    const k = parseFindingKey(doc, key);
+    if (!k || (fromUser && key === focusKey)) {
+      focusKey = "";
+      focus = null;
+      if (fromUser) setModel("selected_finding", "");
+      renderSide();
+      applyEmphasis();
+      return;
+    }
+    focusKey = key;
+    if (fromUser) setModel("selected_finding", key);
+    if (k.call !== callIndex) {
+      callIndex = k.call;
+      refold(true);
+    }
+    focus = findingFocus(folded, doc.gradient_calls[k.call].sources[k.source]);
+    focus.expand.forEach((p) => expanded.add(p));
+    renderSide();
+    relayout(null, () => {
+      if (!focus || !view) return;
+      canvas.centreOnAll([...new Set([...focus.nodes].map((id) => view!.rep.get(id)!).filter(Boolean))]);
+    });
+  }
+
+  function selectNode(id: string, fromUser: boolean): void {
+    const n = folded.nodes.get(id);
+    if (!id || !n) {
+      if (selection?.type === "node") selection = null;
+      renderSide();
+      applyEmphasis();
+      return;
+    }
+    selection = { type: "node", id };
+    if (fromUser) setModel("selected_node", id);
+    renderSide();
+    const hidden = groupsContaining(folded, [id]);
+    if ([...hidden].some((p) => !expanded.has(p))) {
+      hidden.forEach((p) => expanded.add(p));
+      relayout(null, () => canvas.centreOn(`n:${id}`));
+    } else {
+      applyEmphasis();
+      if (!fromUser) canvas.centreOn(`n:${id}`);
+    }
+  }
+
+  function toggleGroup(path: string, anchorId: string): void {
+    const at = canvas.screenAnchor(anchorId);
+    if (expanded.has(path)) {
+      for (const p of [...expanded]) if (p === path || p.startsWith(`${path}/`)) expanded.delete(p);
+    } else expanded.add(path);
+    renderSide();
+    relayout(at ? { id: `g:${path}`, at } : null);
+  }
+
+  // ------------------------------------------------------------ layout and draw
+  /** Lay out the current view and draw it; `after` runs once it is on screen. */
+  function relayout(anchor: { id: string; at: { x: number; y: number } } | null, after: (() => void) | null = null): void {
+    const my = ++token;
+    afterLayout = after;
+    const v = computeView(folded, groups, expanded);
+    const request: LayoutRequest = {
+      nodes: v.nodes.map((n) => ({ id: n.id, parent: n.parent, ...nodeSize(n) })),
+      clusters: v.clusters.map((c) => ({ id: c.id, parent: c.parent })),
+      edges: v.edges.map((e) => {
+        const b = badgeSize(e);
+        return { id: e.id, source: e.source, target: e.target, labelWidth: b?.width, labelHeight: b?.height };
+      }),
+    };
+    const key = JSON.stringify(request);
+    const cached = cache.get(key);
+    const t0 = performance.now();
+    const done = (layout: LayoutResult): void => {
+      if (my !== token) return;
+      cache.set(key, layout);
+      if (cache.size > 24) cache.delete(cache.keys().next().value!);
+      view = v;
+      canvas.draw(v, layout, doc.gradient_calls[callIndex]?.tape ?? null);
+      applyEmphasis();
+      const took = performance.now() - t0;
+      status.textContent = `${v.nodes.length} shown · ${folded.nodes.size} nodes · ${cached ? "cached" : `layout ${Math.round(took)} ms`}`;
+      root.dataset.layoutMs = String(Math.round(took));
+      if (anchor) canvas.keepAnchor(anchor.id, anchor.at);
+      const after = afterLayout;
+      afterLayout = null;
+      after?.();
+      root.dataset.rendered = String(Number(root.dataset.rendered ?? 0) + 1);
+    };
+    if (cached) {
+      done(cached);
+      return;
+    }
+    status.textContent = `laying out ${v.nodes.length} nodes…`;
+    layouts.layout(request).then(done, (err) => {
+      if (my === token) status.textContent = `layout failed: ${String(err)}`;
+    });
+  }
+
+  function applyEmphasis(): void {
+    if (!view) return;
+    const e: Emphasis = { focusing: false, nodes: new Set(), edges: new Set(), matches: new Set(), selected: null };
+    if (focus) {
+      e.focusing = true;
+      for (const id of focus.nodes) {
+        const r = view.rep.get(id);
+        if (r) e.nodes.add(r);
+      }
+      for (const ve of view.edges) if (ve.members.some((m) => focus!.edges.has(m.id))) e.edges.add(ve.id);
+    }
+    for (const id of matches) {
+      const r = view.rep.get(id);
+      if (r) e.matches.add(r);
+    }
+    if (selection?.type === "node") e.selected = view.rep.get(selection.id) ?? null;
+    if (selection?.type === "group") e.selected = `g:${selection.path}`;
+    canvas.emphasize(e);
+  }
+
+  // ------------------------------------------------------------ side panels
+  function renderSide(): void {
+    findingsSlot.replaceChildren(renderFindings(doc, callIndex, focusKey, {
+      onCall: (i) => {
+        callIndex = i;
+        focusKey = "";
+        setModel("selected_finding", "");
+        refold(true);
+      },
+      onFinding: (key) => focusFinding(key, true),
+    }));
+    detailsSlot.replaceChildren(renderDetails());
+  }
+
+  function renderDetails(): HTMLElement {
+    const call = doc.gradient_calls[callIndex] ?? null;
+    if (selection?.type === "node") {
+      const n = folded.nodes.get(selection.id);
+      if (n) return renderNodeDetails(doc, n, call);
+    }
+    if (selection?.type === "edge" && view) {
+      const id = selection.id;
+      const e = view.edges.find((x) => x.id === id);
+      if (e) return renderEdgeDetails(doc, e, folded);
+    }
+    if (selection?.type === "group") {
+      const path = selection.path;
+      const grp = groups.byPath.get(path);
+      const v = view?.nodes.find((x) => x.id === `g:${path}`);
+      if (grp) return renderGroupDetails(grp, v?.brokenInside ?? 0, expanded.has(path), () => toggleGroup(path, `g:${path}`));
+    }
+    return renderDetailsHint();
+  }
+
+  // ------------------------------------------------------------ toolbar
+  let searchTimer: ReturnType<typeof setTimeout> | undefined;
+  function runSearch(): void {
+    matches = searchNodes(folded, search.value);
+    matchIndex = -1;
+    count.textContent = search.value.trim() ? `${matches.length} match${matches.length === 1 ? "" : "es"}` : "";
+    applyEmphasis();
+    if (matches.length && view) canvas.centreOn(view.rep.get(matches[0]) ?? "");
+  }
+  search.addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(runSearch, 120);
+  });
+  search.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") {
+      search.value = "";
+      runSearch();
+    } else if (ev.key === "Enter") {
+      clearTimeout(searchTimer);
+      if (matches.length === 0 || search.value.trim() === "") runSearch();
+      if (!matches.length) return;
+      matchIndex = (matchIndex + (ev.shiftKey ? -1 : 1) + matches.length) % matches.length;
+      count.textContent = `${matchIndex + 1} / ${matches.length}`;
+      selectNode(matches[matchIndex], true);
+      if (view?.rep.get(matches[matchIndex]) === `n:${matches[matchIndex]}`) canvas.centreOn(`n:${matches[matchIndex]}`);
+    }
+  });
+  fitButton.addEventListener("click", () => canvas.fit(true));
+  expandAll.addEventListener("click", () => {
+    expanded = new Set(groups.byPath.keys());
+    relayout(null, () => canvas.fit());
+  });
+  collapseAll.addEventListener("click", () => {
+    expanded = defaultExpanded(groups);
+    relayout(null, () => canvas.fit());
+  });
+  relevantBox.addEventListener("change", () => {
+    onlyRelevant = relevantBox.checked;
+    refold(false);
+  });
+  backwardBox.addEventListener("change", () => {
+    showBackward = backwardBox.checked;
+    refold(false);
+  });
+  exportButton.addEventListener("click", () => {
+    exportPending = true;
+    exportButton.disabled = true;
+    exportButton.textContent = "Exporting…";
+    model.send({ type: "export_html" });
+    setTimeout(resetExport, 30000);
+  });
+  function resetExport(): void {
+    exportPending = false;
+    exportButton.disabled = false;
+    exportButton.textContent = "Export HTML";
+  }
+
+  // ------------------------------------------------------------ model events
+  const onDocument = (): void => load(model.get("document"));
+  const onSelectedNode = (): void => {
+    const id = String(model.get("selected_node") ?? "");
+    if (selection?.type === "node" && selection.id === id) return;
+    selectNode(id, false);
+  };
+  const onSelectedFinding = (): void => {
+    const key = String(model.get("selected_finding") ?? "");
+    if (key !== focusKey) focusFinding(key, false);
+  };
+  const onExportEnabled = (): void => {
+    headerSlot.replaceChildren(renderHeader(doc, model.get("export_enabled") ? exportButton : null));
+  };
+  const onCustom = (msg: { type?: string; html?: string; filename?: string }): void => {
+    if (!msg || msg.type !== "export_html" || typeof msg.html !== "string") return;
+    download(msg.html, msg.filename || "gradviz-report.html");
+    if (exportPending) resetExport();
+  };
+  model.on("change:document", onDocument);
+  model.on("change:selected_node", onSelectedNode);
+  model.on("change:selected_finding", onSelectedFinding);
+  model.on("change:export_enabled", onExportEnabled);
+  model.on("msg:custom", onCustom);
+
+  // Re-fit when the widget first gets a real size (it may be laid out after render()).
+  const resize = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => {
+    if (!cameraTouched && view) canvas.fit();
+  }) : null;
+  resize?.observe(canvas.el);
+  const touch = (): void => {
+    cameraTouched = true;
+  };
+  canvas.el.addEventListener("wheel", touch, { passive: true });
+  canvas.el.addEventListener("pointerdown", touch);
+
+  load(model.get("document"));
+
+  return () => {
+    clearTimeout(searchTimer);
+    model.off("change:document", onDocument);
+    model.off("change:selected_node", onSelectedNode);
+    model.off("change:selected_finding", onSelectedFinding);
+    model.off("change:export_enabled", onExportEnabled);
+    model.off("msg:custom", onCustom);
+    resize?.disconnect();
+    canvas.dispose();
+    layouts.dispose();
+    root.remove();
+  };
+}
+
+function swatch(stroke: string, fill: string, text: string, radius: number, dashed = false): HTMLElement {
+  return h("span", null,
+    h("span", { class: "gv-swatch", style: `border-color:${stroke};background:${fill};border-radius:${radius}px;${dashed ? "border-style:dashed;" : ""}` }),
+    text);
+}
+
+/** A missing or partial document still renders (an empty graph with the header). */
+function normalise(d: Document | null | undefined): Document {
+  const empty: Document = {
+    schema_version: 1,
+    meta: {},
+    source_lines: {},
+    summary: { headline: "No gradient information yet.", gradient_calls: 0, missing: 0, zero: 0, all_connected: true },
+    gradient_calls: [],
+    graph: { directed: true, multigraph: true, graph: {}, nodes: [], edges: [] },
+  };
+  if (!d || typeof d !== "object") return empty;
+  return {
+    ...empty,
+    ...d,
+    meta: d.meta ?? {},
+    source_lines: d.source_lines ?? {},
+    summary: d.summary ?? empty.summary,
+    gradient_calls: d.gradient_calls ?? [],
+    graph: d.graph ?? empty.graph,
+  };
+}
+
+function download(html: string, filename: string): void {
+  const url = URL.createObjectURL(new Blob([html], { type: "text/html" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  a.style.display = "none";
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}

@@ -1,0 +1,457 @@
+/**
+ * Graph model: pure functions from a Document to what is drawn.
+ *
+ * Stages: `foldGraph` (tensors with one producer become edges, backward ops and
+ * the irrelevant part are dropped) -> `buildGroups` (scope tree) -> `computeView`
+ * (visible nodes/edges after collapsing, edges between groups aggregated).
+ * No DOM here, so everything is unit-tested in Node.
+ */
+import type {
+  BrokenEdge,
+  Document,
+  EdgeData,
+  EdgeKind,
+  GradientCall,
+  NodeData,
+  SourceFinding,
+  Status,
+} from "./types";
+
+/** How an op relates to the selected call's tape. */
+export type OpTapeStyle = "recorded" | "unrecorded" | "paused" | "outside";
+
+export interface DisplayNode {
+  id: string;
+  data: NodeData;
+  scope: string;
+  /** Gradient status when this node is a source of the selected call. */
+  status: Status | null;
+  isTarget: boolean;
+  tapeStyle: OpTapeStyle | null;
+}
+
+export interface DisplayEdge {
+  id: string;
+  source: string;
+  target: string;
+  kind: EdgeKind | undefined;
+  /** The tensor folded into this edge, if any. */
+  via: string | null;
+  /** The original edges this one stands for (one, or two around a folded tensor). */
+  members: EdgeData[];
+  recordedBy: string[];
+  differentiable: boolean;
+  broken: BrokenEdge | null;
+}
+
+export interface FoldedGraph {
+  nodes: Map<string, DisplayNode>;
+  edges: DisplayEdge[];
+  /** Folded tensor id -> its NodeData (shown in edge details). */
+  folded: Map<string, NodeData>;
+  call: GradientCall | null;
+}
+
+export interface FoldOptions {
+  showBackward?: boolean;
+  /** Keep only the part relevant to `call` (see `relevantNodes`). */
+  onlyRelevant?: boolean;
+}
+
+const edgeKey = (s: string, t: string): string => `${s}\u0000${t}`;
+
+export function opTapeStyle(node: NodeData, tape: string | null): OpTapeStyle | null {
+  if (node.kind !== "op") return null;
+  const recordedBy = node.recorded_by ?? [];
+  if (tape === null) return recordedBy.length > 0 ? "recorded" : "unrecorded";
+  const state = node.tape_state?.[tape];
+  if (state === "outside") return "outside";
+  if (state === "paused") return "paused";
+  return recordedBy.includes(tape) ? "recorded" : "unrecorded";
+}
+
+/** Node ids a finding needs on screen: the source, its path and broken-edge endpoints. */
+function findingNodeIds(f: SourceFinding): string[] {
+  const ids = [...f.path];
+  if (f.node) ids.push(f.node);
+  for (const b of f.broken_edges) ids.push(b.source, b.target);
+  return ids;
+}
+
+/**
+ * The part of the graph that matters to one gradient call: everything the targets
+ * depend on, plus the sources, their paths and the broken edges' endpoints (an
+ * unused source is not an ancestor of the target, and must still be shown).
+ */
+export function relevantNodes(doc: Document, call: GradientCall): Set<string> {
+  const preds = new Map<string, string[]>();
+  for (const e of doc.graph.edges) {
+    let list = preds.get(e.target);
+    if (!list) preds.set(e.target, (list = []));
+    list.push(e.source);
+  }
+  const seen = new Set<string>();
+  const stack = [...call.target_nodes];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const p of preds.get(id) ?? []) if (!seen.has(p)) stack.push(p);
+  }
+  for (const f of call.sources) for (const id of findingNodeIds(f)) seen.add(id);
+  return seen;
+}
+
+/**
+ * Fold tensors into edges. A tensor stays a (small) node when it is a source or
+ * target, constant- or numpy-born, an endpoint of a broken edge, has no producer,
+ * or several; otherwise producer -> tensor -> consumer becomes producer -> consumer.
+ */
+export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOptions = {}): FoldedGraph {
+  const byId = new Map<string, NodeData>();
+  for (const n of doc.graph.nodes) byId.set(n.id, n);
+
+  const include = call && opts.onlyRelevant ? relevantNodes(doc, call) : null;
+  const isDropped = (n: NodeData | undefined): boolean =>
+    !n ||
+    (include !== null && !include.has(n.id)) ||
+    (!opts.showBackward && n.kind === "op" && n.phase === "backward");
+
+  const status = new Map<string, Status>();
+  const targets = new Set<string>(call?.target_nodes ?? []);
+  const broken = new Map<string, BrokenEdge>();
+  const keep = new Set<string>(targets);
+  for (const f of call?.sources ?? []) {
+    if (f.node) {
+      keep.add(f.node);
+      status.set(f.node, f.status);
+    }
+    for (const b of f.broken_edges) {
+      broken.set(edgeKey(b.source, b.target), b);
+      keep.add(b.source);
+      keep.add(b.target);
+    }
+  }
+
+  const ins = new Map<string, EdgeData[]>();
+  const outs = new Map<string, EdgeData[]>();
+  for (const e of doc.graph.edges) {
+    if (isDropped(byId.get(e.source)) || isDropped(byId.get(e.target))) continue;
+    (ins.get(e.target) ?? ins.set(e.target, []).get(e.target)!).push(e);
+    (outs.get(e.source) ?? outs.set(e.source, []).get(e.source)!).push(e);
+  }
+
+  const hasAnyEdge = new Set<string>();
+  for (const e of doc.graph.edges) hasAnyEdge.add(e.source).add(e.target);
+
+  const folded = new Map<string, NodeData>();
+  const nodes = new Map<string, DisplayNode>();
+  const tape = call?.tape ?? null;
+  for (const n of doc.graph.nodes) {
+    if (isDropped(n)) continue;
+    if (n.kind === "tensor" && !keep.has(n.id)) {
+      const producers = ins.get(n.id) ?? [];
+      const consumers = outs.get(n.id) ?? [];
+      const bornOutside = n.origin === "constant" || n.origin === "numpy";
+      // A tensor whose every neighbour was dropped (e.g. a backward-only seed) goes too.
+      if (producers.length === 0 && consumers.length === 0 && hasAnyEdge.has(n.id)) continue;
+      if (producers.length === 1 && !bornOutside) {
+        folded.set(n.id, n);
+        continue;
+      }
+    }
+    nodes.set(n.id, {
+      id: n.id,
+      data: n,
+      scope: n.scope ?? "",
+      status: status.get(n.id) ?? null,
+      isTarget: targets.has(n.id),
+      tapeStyle: opTapeStyle(n, tape),
+    });
+  }
+
+  const edges: DisplayEdge[] = [];
+  const seenIds = new Map<string, number>();
+  const push = (e: Omit<DisplayEdge, "id">): void => {
+    const base = `${e.source}->${e.target}`;
+    const k = seenIds.get(base) ?? 0;
+    seenIds.set(base, k + 1);
+    edges.push({ ...e, id: k ? `${base}#${k}` : base });
+  };
+  for (const e of doc.graph.edges) {
+    if (!nodes.has(e.source) || !nodes.has(e.target)) continue;
+    push({
+      source: e.source,
+      target: e.target,
+      kind: e.kind,
+      via: null,
+      members: [e],
+      recordedBy: e.recorded_by ?? [],
+      differentiable: e.differentiable ?? true,
+      broken: broken.get(edgeKey(e.source, e.target)) ?? null,
+    });
+  }
+  for (const [tid] of folded) {
+    const p = ins.get(tid)![0];
+    if (!nodes.has(p.source)) continue;
+    for (const c of outs.get(tid) ?? []) {
+      if (!nodes.has(c.target)) continue;
+      const pr = p.recorded_by ?? [];
+      const cr = c.recorded_by ?? [];
+      push({
+        source: p.source,
+        target: c.target,
+        kind: p.kind === "output" || p.kind === undefined ? c.kind : p.kind,
+        via: tid,
+        members: [p, c],
+        recordedBy: pr.filter((t) => cr.includes(t)),
+        differentiable: (p.differentiable ?? true) && (c.differentiable ?? true),
+        broken: broken.get(edgeKey(p.source, tid)) ?? broken.get(edgeKey(tid, c.target)) ?? null,
+      });
+    }
+  }
+  return { nodes, edges, folded, call };
+}
+
+// ---------------------------------------------------------------- groups
+
+export interface Group {
+  path: string;
+  name: string;
+  parent: string; // "" for top level
+  children: string[]; // child group paths, sorted
+  members: string[]; // display node ids directly in this scope
+  ops: number; // counts over all descendants
+  variables: number;
+  tensors: number;
+  outside: number; // ops outside the selected call's tape
+  statuses: Status[]; // statuses of sources inside
+}
+
+export interface Groups {
+  byPath: Map<string, Group>;
+  topLevel: string[];
+  /** Display node ids at top level (scope ""). */
+  rootMembers: string[];
+}
+
+/** "a/b/c" -> ["a", "a/b", "a/b/c"]; "" -> []. Empty segments are ignored. */
+export function scopePrefixes(scope: string): string[] {
+  const parts = scope.split("/").filter((p) => p !== "");
+  return parts.map((_, i) => parts.slice(0, i + 1).join("/"));
+}
+
+export function buildGroups(g: FoldedGraph): Groups {
+  const byPath = new Map<string, Group>();
+  const rootMembers: string[] = [];
+  const ensure = (path: string, parent: string): Group => {
+    let grp = byPath.get(path);
+    if (!grp) {
+      grp = {
+        path,
+        name: path.slice(path.lastIndexOf("/") + 1),
+        parent,
+        children: [],
+        members: [],
+        ops: 0,
+        variables: 0,
+        tensors: 0,
+        outside: 0,
+        statuses: [],
+      };
+      byPath.set(path, grp);
+      if (parent) byPath.get(parent)!.children.push(path);
+    }
+    return grp;
+  };
+  for (const n of g.nodes.values()) {
+    const prefixes = scopePrefixes(n.scope);
+    if (prefixes.length === 0) {
+      rootMembers.push(n.id);
+      continue;
+    }
+    let parent = "";
+    for (const p of prefixes) {
+      const grp = ensure(p, parent);
+      if (n.data.kind === "op") grp.ops++;
+      else if (n.data.kind === "variable") grp.variables++;
+      else grp.tensors++;
+      if (n.tapeStyle === "outside") grp.outside++;
+      if (n.status) grp.statuses.push(n.status);
+      parent = p;
+    }
+    byPath.get(parent)!.members.push(n.id);
+  }
+  for (const grp of byPath.values()) grp.children.sort();
+  const topLevel = [...byPath.values()].filter((x) => x.parent === "").map((x) => x.path).sort();
+  return { byPath, topLevel, rootMembers };
+}
+
+/**
+ * Groups to expand at first: a lone wrapper (one top-level group and nothing else,
+ * e.g. Keras' "sequential") is opened down the chain, so the first view is never a
+ * single box.
+ */
+export function defaultExpanded(groups: Groups): Set<string> {
+  const out = new Set<string>();
+  let level = groups.topLevel;
+  let members = groups.rootMembers;
+  while (level.length === 1 && members.length === 0) {
+    const grp = groups.byPath.get(level[0])!;
+    out.add(grp.path);
+    level = grp.children;
+    members = grp.members;
+  }
+  return out;
+}
+
+/** Every group that has to be open for these display nodes to be visible. */
+export function groupsContaining(g: FoldedGraph, ids: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const id of ids) {
+    const n = g.nodes.get(id);
+    if (n) for (const p of scopePrefixes(n.scope)) out.add(p);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- view
+
+export interface ViewNode {
+  id: string; // "n:<node id>" or "g:<scope path>"
+  node: DisplayNode | null;
+  group: Group | null;
+  parent: string | null; // the expanded group ("g:<path>") drawn around it
+  /** Broken edges hidden inside this collapsed group. */
+  brokenInside: number;
+}
+
+export interface ViewCluster {
+  id: string; // "g:<path>"
+  group: Group;
+  parent: string | null;
+}
+
+export interface ViewEdge {
+  id: string;
+  source: string;
+  target: string;
+  members: DisplayEdge[];
+  broken: BrokenEdge[];
+}
+
+export interface View {
+  nodes: ViewNode[];
+  clusters: ViewCluster[];
+  edges: ViewEdge[];
+  /** Display node id -> the view id standing for it. */
+  rep: Map<string, string>;
+}
+
+export function repOf(n: DisplayNode, expanded: Set<string>): string {
+  for (const p of scopePrefixes(n.scope)) if (!expanded.has(p)) return `g:${p}`;
+  return `n:${n.id}`;
+}
+
+export function computeView(g: FoldedGraph, groups: Groups, expanded: Set<string>): View {
+  const rep = new Map<string, string>();
+  const nodes = new Map<string, ViewNode>();
+  const clusters = new Map<string, ViewCluster>();
+  const clusterOf = (scopePath: string): string | null => (scopePath ? `g:${scopePath}` : null);
+
+  const addCluster = (grp: Group): void => {
+    const id = `g:${grp.path}`;
+    if (clusters.has(id)) return;
+    clusters.set(id, { id, group: grp, parent: clusterOf(grp.parent) });
+  };
+  for (const n of g.nodes.values()) {
+    const r = repOf(n, expanded);
+    rep.set(n.id, r);
+    if (nodes.has(r)) continue;
+    if (r.startsWith("n:")) {
+      nodes.set(r, { id: r, node: n, group: null, parent: clusterOf(n.scope ? lastScope(n.scope) : ""), brokenInside: 0 });
+    } else {
+      const grp = groups.byPath.get(r.slice(2))!;
+      nodes.set(r, { id: r, node: null, group: grp, parent: clusterOf(grp.parent), brokenInside: 0 });
+    }
+    // Every expanded ancestor becomes a cluster.
+    let p = r.startsWith("n:") ? lastScope(n.scope) : groups.byPath.get(r.slice(2))!.parent;
+    while (p) {
+      const grp = groups.byPath.get(p)!;
+      addCluster(grp);
+      p = grp.parent;
+    }
+  }
+
+  const agg = new Map<string, ViewEdge>();
+  for (const e of g.edges) {
+    const s = rep.get(e.source)!;
+    const t = rep.get(e.target)!;
+    if (s === t) {
+      if (e.broken && s.startsWith("g:")) nodes.get(s)!.brokenInside++;
+      continue;
+    }
+    const key = `${s}->${t}`;
+    let ve = agg.get(key);
+    if (!ve) agg.set(key, (ve = { id: key, source: s, target: t, members: [], broken: [] }));
+    ve.members.push(e);
+    if (e.broken) ve.broken.push(e.broken);
+  }
+  return { nodes: [...nodes.values()], clusters: [...clusters.values()], edges: [...agg.values()], rep };
+}
+
+/** Normalised scope path ("a//b/" -> "a/b"). */
+function lastScope(scope: string): string {
+  const p = scopePrefixes(scope);
+  return p.length ? p[p.length - 1] : "";
+}
+
+// ---------------------------------------------------------------- search and focus
+
+/** Display node ids whose name, label, op type or id contains `query` (case-insensitive), in run order. */
+export function searchNodes(g: FoldedGraph, query: string): string[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return [];
+  const hits: DisplayNode[] = [];
+  for (const n of g.nodes.values()) {
+    const d = n.data;
+    const fields = [d.label, d.name, d.op_type, d.id];
+    if (fields.some((f) => typeof f === "string" && f.toLowerCase().includes(q))) hits.push(n);
+  }
+  hits.sort((a, b) => (a.data.seq ?? 0) - (b.data.seq ?? 0));
+  return hits.map((n) => n.id);
+}
+
+export interface Focus {
+  nodes: Set<string>; // display node ids
+  edges: Set<string>; // display edge ids
+  expand: Set<string>; // group paths to open
+}
+
+/** What to highlight for a finding: its source, path and broken edges, and the groups to open. */
+export function findingFocus(g: FoldedGraph, f: SourceFinding): Focus {
+  const onPath = new Set<string>(findingNodeIds(f));
+  const brokenKeys = new Set(f.broken_edges.map((b) => edgeKey(b.source, b.target)));
+  const nodes = new Set<string>([...onPath].filter((id) => g.nodes.has(id)));
+  const edges = new Set<string>();
+  for (const e of g.edges) {
+    const isBroken = e.members.some((m) => brokenKeys.has(edgeKey(m.source, m.target)));
+    const alongPath = onPath.has(e.source) && onPath.has(e.target) && (e.via === null || onPath.has(e.via));
+    if (isBroken || alongPath) {
+      edges.add(e.id);
+      nodes.add(e.source);
+      nodes.add(e.target);
+    }
+  }
+  return { nodes, edges, expand: groupsContaining(g, nodes) };
+}
+
+/** "callIndex:sourceIndex" <-> indices; null when malformed or out of range. */
+export function parseFindingKey(doc: Document, key: string): { call: number; source: number } | null {
+  const m = /^(\d+):(\d+)$/.exec(key);
+  if (!m) return null;
+  const call = Number(m[1]);
+  const source = Number(m[2]);
+  if (!doc.gradient_calls[call]?.sources[source]) return null;
+  return { call, source };
+}

@@ -1,0 +1,235 @@
+/**
+ * The HTML around the graph: header, headline, findings panel and details panel.
+ * Every string from the document goes in as text (see dom.ts), never as markup.
+ */
+import { ellipsize, h } from "./dom";
+import type { DisplayEdge, DisplayNode, FoldedGraph, Group, ViewEdge } from "./model";
+import { formatShape } from "./render";
+import type { Document, GradientCall, NodeData, SourceFinding } from "./types";
+
+const where = (file: string | null | undefined, line: number | null | undefined): string | null =>
+  file ? `${file}${line !== null && line !== undefined ? `:${line}` : ""}` : null;
+
+export function sourceLine(doc: Document, file: string | null | undefined, line: number | null | undefined): string | null {
+  if (!file || line === null || line === undefined) return null;
+  return doc.source_lines?.[file]?.[String(line)] ?? null;
+}
+
+export function renderHeader(doc: Document, exportButton: HTMLButtonElement | null): HTMLElement {
+  const m = doc.meta ?? {};
+  const versions = [
+    m.gradviz && `gradviz ${m.gradviz}`,
+    m.tensorflow && `TensorFlow ${m.tensorflow}`,
+    m.keras && `Keras ${m.keras}`,
+    m.python && `Python ${m.python}`,
+  ].filter(Boolean).join(" · ");
+  const ops = m.ops_seen !== undefined
+    ? `${m.ops_seen} ops seen · ${m.ops_kept ?? "?"} kept · ${m.ops_dropped ?? 0} dropped`
+    : null;
+  const started = m.started ? formatTime(m.started) : null;
+  const duration = m.duration_s !== undefined ? `${m.duration_s.toFixed(2)} s` : null;
+  return h("div", { class: "gv-header" },
+    h("span", { class: "gv-brand" }, "gradviz"),
+    h("span", { class: "gv-program", title: m.program ?? "" }, m.program ?? "(program)"),
+    started && h("span", { class: "gv-meta" }, [started, duration].filter(Boolean).join(" · ")),
+    ops && h("span", { class: "gv-meta" }, ops),
+    versions && h("span", { class: "gv-meta" }, versions),
+    exportButton && h("span", { class: "gv-spacer" }),
+    exportButton,
+    m.error ? h("div", { class: "gv-error" }, `The program raised: ${m.error}`) : null);
+}
+
+function formatTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC");
+}
+
+export function renderHeadline(doc: Document): HTMLElement {
+  const s = doc.summary;
+  const tone = s.all_connected ? "gv-ok" : s.missing > 0 ? "gv-bad" : "gv-warn";
+  const icon = s.all_connected ? "✓" : s.missing > 0 ? "✗" : "!";
+  return h("div", { class: `gv-headline ${tone}`, role: "status" },
+    h("span", { class: "gv-icon", "aria-hidden": "true" }, icon),
+    h("span", null, s.headline));
+}
+
+export interface FindingHandlers {
+  onCall(index: number): void;
+  onFinding(key: string): void;
+}
+
+function callTitle(c: GradientCall): string {
+  const bad = c.sources.filter((x) => x.status !== "ok").length;
+  const loc = where(c.file, c.line) ?? `call ${c.id}`;
+  const code = c.code ? ` — ${ellipsize(c.code.trim(), 60)}` : "";
+  return `${loc}${code}${bad ? ` (${bad} missing/zero)` : " (all ok)"}`;
+}
+
+export function renderFindings(doc: Document, callIndex: number, activeKey: string, on: FindingHandlers): HTMLElement {
+  const section = h("div", { class: "gv-section gv-findings" }, h("h3", null, "Findings"));
+  const calls = doc.gradient_calls;
+  if (!calls.length) {
+    section.appendChild(h("div", { class: "gv-hint" }, "No tape.gradient call was seen."));
+    return section;
+  }
+  if (calls.length > 1) {
+    const select = h("select", { "aria-label": "gradient call" });
+    calls.forEach((c, i) => select.appendChild(h("option", { value: i, selected: i === callIndex }, callTitle(c))));
+    select.addEventListener("change", () => on.onCall(Number(select.value)));
+    section.appendChild(select);
+  }
+  const call = calls[callIndex];
+  const ran = call.count > 1 ? ` · ran ${call.count}×` : "";
+  section.appendChild(h("div", { class: "gv-call" }, "gradient of ", h("code", null, call.target), " at ",
+    h("span", { class: "gv-where" }, where(call.file, call.line) ?? "?"), ran));
+  if (call.code) section.appendChild(h("code", { class: "gv-code" }, call.code));
+  const bad = call.sources.map((f, i) => [f, i] as const).filter(([f]) => f.status !== "ok");
+  const ok = call.sources.map((f, i) => [f, i] as const).filter(([f]) => f.status === "ok");
+  if (!bad.length) {
+    const text = doc.summary.all_connected ? doc.summary.headline : "All gradients of this call are connected.";
+    section.appendChild(h("div", { class: "gv-allok" }, `✓ ${text}`));
+  }
+  for (const [f, i] of bad) section.appendChild(renderFinding(f, `${callIndex}:${i}`, activeKey, on));
+  if (ok.length) {
+    const list = h("div", { class: "gv-oklist" });
+    for (const [f, i] of ok) {
+      const key = `${callIndex}:${i}`;
+      const chip = h("span", { class: `gv-okitem${key === activeKey ? " gv-active" : ""}`, title: `${f.name ?? f.expr}: gradient ok (click to show its path)` }, f.expr);
+      chip.addEventListener("click", () => on.onFinding(key));
+      list.appendChild(chip);
+    }
+    section.append(h("div", { class: "gv-hint", style: "margin-top:8px" }, `${ok.length} of ${call.sources.length} gradients ok:`), list);
+  }
+  return section;
+}
+
+function renderFinding(f: SourceFinding, key: string, activeKey: string, on: FindingHandlers): HTMLElement {
+  const card = h("div", { class: `gv-finding gv-${f.status}${key === activeKey ? " gv-active" : ""}`, tabindex: 0, role: "button",
+    "data-key": key },
+    h("div", { class: "gv-finding-head" },
+      h("span", { class: `gv-chip gv-${f.status}` }, f.status === "none" ? "None" : "zero"),
+      h("span", { class: "gv-expr" }, f.expr),
+      f.name && f.name !== f.expr ? h("span", { class: "gv-hint" }, f.name) : null),
+    f.cause ? h("div", null, h("span", { class: "gv-chip gv-cause" }, f.cause),
+      f.culprit_file ? h("span", { class: "gv-where", style: "margin-left:6px" }, where(f.culprit_file, f.culprit_line)) : null) : null,
+    f.culprit_code ? h("code", { class: "gv-code" }, f.culprit_code) : null,
+    f.explanation ? h("p", { class: "gv-expl" }, f.explanation) : null,
+    f.fix ? h("p", { class: "gv-fix" }, h("b", null, "Fix: "), f.fix) : null);
+  const pick = (): void => on.onFinding(key);
+  card.addEventListener("click", pick);
+  card.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" || ev.key === " ") {
+      ev.preventDefault();
+      pick();
+    }
+  });
+  return card;
+}
+
+// ---------------------------------------------------------------- details
+
+type Row = [string, Node | string | number | null | undefined];
+
+function table(rows: Row[]): HTMLElement {
+  const t = h("table", { class: "gv-props" });
+  for (const [k, v] of rows) {
+    if (v === null || v === undefined || v === "") continue;
+    t.appendChild(h("tr", null, h("th", null, k), h("td", null, v)));
+  }
+  return t;
+}
+
+const list = (xs: string[] | undefined): string | null => (xs && xs.length ? xs.join(", ") : null);
+const yesNo = (b: boolean | undefined): string | null => (b === undefined ? null : b ? "yes" : "no");
+
+function locationRows(doc: Document, d: NodeData): Row[] {
+  const text = sourceLine(doc, d.file, d.line);
+  return [
+    ["location", where(d.file, d.line)],
+    ["code", text !== null ? h("code", { class: "gv-code" }, text) : null],
+  ];
+}
+
+export function renderNodeDetails(doc: Document, n: DisplayNode, call: GradientCall | null): HTMLElement {
+  const d = n.data;
+  const tape = call?.tape;
+  const state = tape ? d.tape_state?.[tape] : undefined;
+  const allStates = d.tape_state ? Object.entries(d.tape_state).map(([t, st]) => `${t}: ${st}`).join(", ") : null;
+  const title = d.kind === "op" ? (d.op_type ?? d.label) : (d.name ?? d.label);
+  return h("div", { class: "gv-section gv-details" },
+    h("h3", null, `Selected ${d.kind}`),
+    h("div", { class: "gv-expr", style: "margin-bottom:6px" }, title ?? d.id),
+    table([
+      ["gradient", n.status ? h("span", { class: `gv-chip gv-${n.status}` }, n.status) : null],
+      ["role", n.isTarget ? "target of the selected gradient call" : null],
+      ["kind", d.kind],
+      ["op type", d.op_type],
+      ["name", d.name],
+      ["label", d.label !== title ? d.label : null],
+      ["dtype", d.dtype],
+      ["shape", formatShape(d.shape)],
+      ...locationRows(doc, d),
+      ["scope", d.scope || null],
+      ["tape state", state ? `${state} (${tape})` : null],
+      ["all tapes", allStates],
+      ["recorded by", d.kind === "op" ? (list(d.recorded_by) ?? "no tape") : null],
+      ["differentiable", yesNo(d.differentiable)],
+      ["phase", d.phase],
+      ["tf.function", d.function],
+      ["origin", d.origin],
+      ["watched by", list(d.watched_by)],
+      ["trainable", yesNo(d.trainable)],
+      ["id", d.id],
+    ]));
+}
+
+export function renderEdgeDetails(doc: Document, e: ViewEdge, g: FoldedGraph): HTMLElement {
+  const label = (id: string): string => {
+    const n = g.nodes.get(id)?.data;
+    return n ? `${n.op_type ?? n.name ?? n.label ?? id}` : id;
+  };
+  const section = h("div", { class: "gv-section gv-details" }, h("h3", null, e.members.length > 1 ? `${e.members.length} edges` : "Selected edge"));
+  const shown = e.members.slice(0, 8);
+  for (const m of shown) section.appendChild(edgeTable(doc, m, g, label));
+  if (e.members.length > shown.length) section.appendChild(h("div", { class: "gv-hint" }, `… and ${e.members.length - shown.length} more`));
+  return section;
+}
+
+function edgeTable(doc: Document, m: DisplayEdge, g: FoldedGraph, label: (id: string) => string): HTMLElement {
+  const via = m.via ? g.folded.get(m.via) : undefined;
+  const viaText = via ? [via.label ?? via.id, via.dtype, formatShape(via.shape)].filter(Boolean).join(" ") : null;
+  return h("div", { style: "margin-bottom:8px" },
+    h("div", { class: "gv-expr" }, `${label(m.source)} → ${label(m.target)}`),
+    table([
+      ["broken", m.broken ? h("span", { class: "gv-chip gv-none" }, m.broken.cause) : null],
+      ["kind", m.kind],
+      ["recorded by", list(m.recordedBy) ?? "no tape"],
+      ["differentiable", yesNo(m.differentiable)],
+      ["tensor", viaText],
+      ["tensor from", via ? where(via.file, via.line) : null],
+      ["code", via && sourceLine(doc, via.file, via.line) !== null ? h("code", { class: "gv-code" }, sourceLine(doc, via.file, via.line)!) : null],
+    ]));
+}
+
+export function renderGroupDetails(grp: Group, brokenInside: number, expanded: boolean, onToggle: () => void): HTMLElement {
+  const button = h("button", null, expanded ? "Collapse" : "Expand");
+  button.addEventListener("click", onToggle);
+  return h("div", { class: "gv-section gv-details" },
+    h("h3", null, "Selected scope"),
+    h("div", { class: "gv-expr", style: "margin-bottom:6px" }, grp.path),
+    table([
+      ["ops", grp.ops],
+      ["variables", grp.variables || null],
+      ["tensors shown", grp.tensors || null],
+      ["outside tape", grp.outside || null],
+      ["broken inside", brokenInside ? h("span", { class: "gv-chip gv-none" }, String(brokenInside)) : null],
+      ["sources", grp.statuses.length ? grp.statuses.join(", ") : null],
+    ]),
+    button);
+}
+
+export function renderDetailsHint(): HTMLElement {
+  return h("div", { class: "gv-section gv-details" }, h("h3", null, "Details"),
+    h("div", { class: "gv-hint" }, "Click a node, an edge or a scope to see its details. Drag to pan, wheel to zoom."));
+}

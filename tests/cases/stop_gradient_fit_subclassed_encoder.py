@@ -1,0 +1,29 @@
+# A subclassed Keras model whose call() wraps the encoder output in tf.stop_gradient:
+# fit trains only the classifier and warns "Gradients do not exist for variables".
+# gradviz-expect: name=encoder_clf/encoder/kernel status=none cause=stop_gradient line=18
+# gradviz-expect: name=encoder_clf/encoder/bias status=none cause=stop_gradient line=18
+# gradviz-expect: name=encoder_clf/classifier/kernel status=ok
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+class EncoderClassifier(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = keras.layers.Dense(16, activation="relu", name="encoder")
+        self.classifier = keras.layers.Dense(2, name="classifier")
+
+    def call(self, x):
+        features = tf.stop_gradient(self.encoder(x))
+        return self.classifier(features)
+
+
+keras.utils.set_random_seed(0)
+rng = np.random.default_rng(15)
+x = rng.normal(size=(8, 5)).astype("float32")
+y = rng.integers(0, 2, size=(8,))
+model = EncoderClassifier(name="encoder_clf")
+model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+history = model.fit(x, y, epochs=1, batch_size=4, verbose=0)
+print("loss:", history.history["loss"])

@@ -1,0 +1,22 @@
+# Label smoothing added in a hurry: the loss compares the smoothed labels with the raw labels
+# instead of with the model's predictions, so it does not depend on the model at all.
+# gradviz-expect: model.trainable_variables[0] status=none cause=target_not_connected line=18
+# gradviz-expect: model.trainable_variables[1] status=none cause=target_not_connected line=18
+import keras
+import numpy as np
+import tensorflow as tf
+
+keras.utils.set_random_seed(0)
+rng = np.random.default_rng(32)
+x_batch = rng.normal(size=(8, 5)).astype("float32")
+y_onehot = tf.one_hot(rng.integers(0, 3, size=(8,)), depth=3)
+model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, activation="softmax")], name="softmax_reg")
+
+with tf.GradientTape() as tape:
+    probs = model(x_batch, training=True)
+    smoothed = y_onehot * 0.9 + 0.1 / 3
+    loss = tf.reduce_mean(keras.losses.categorical_crossentropy(smoothed, y_onehot))
+
+grads = tape.gradient(loss, model.trainable_variables)
+print("loss:", float(loss))
+print("grads:", grads)

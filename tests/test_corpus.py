@@ -1,0 +1,432 @@
+"""The public corpus: every script in ``tests/cases/`` states the diagnosis it expects.
+
+Each case is a small, realistic TensorFlow script with comment lines such as::
+
+    # gradviz-expect: w status=none cause=outside_tape line=12 call=14
+    # gradviz-expect: name=net/aux_head/kernel status=none cause=unused_variable line=17
+    # gradviz-expect: all-ok
+    # gradviz-expect-exit: nonzero
+
+``test_case`` runs ``python -m gradviz run <script> --json <file>`` and checks the document against
+those lines (see ``shared/CAUSES.md`` for which line is the culprit). ``test_ground_truth`` runs the
+same script under plain TensorFlow, recording what ``GradientTape.gradient`` really returned, so the
+corpus itself stays honest when TensorFlow changes. Running this file as a program
+(``python tests/test_corpus.py --truth <script> <out.json>``) is how that second test records.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES_DIR = Path(__file__).resolve().parent / "cases"
+CASE_FILES = sorted(CASES_DIR.glob("*.py"))
+TIMEOUT_S = 180
+STATUSES = ("ok", "none", "zero")
+
+pytestmark = pytest.mark.corpus
+
+_EXPECT = re.compile(r"^\s*#\s*gradviz-expect:\s*(.+?)\s*$")
+_EXPECT_EXIT = re.compile(r"^\s*#\s*gradviz-expect-exit:\s*(\S+)\s*$")
+
+
+def _causes() -> tuple[str, ...]:
+    sys.path.insert(0, str(ROOT))
+    try:
+        from gradviz.schema import CAUSES
+    finally:
+        sys.path.remove(str(ROOT))
+    return CAUSES
+
+
+CAUSES = _causes()
+
+
+@dataclass
+class Expectation:
+    text: str  # the comment as written, for messages
+    lineno: int  # where the comment is
+    expr: str | None = None
+    name: str | None = None
+    status: str | None = None
+    cause: str | None = None
+    line: int | None = None
+    call: int | None = None
+
+    def describe(self) -> str:
+        return f"line {self.lineno}: `# gradviz-expect: {self.text}`"
+
+
+@dataclass
+class Case:
+    path: Path
+    expectations: list[Expectation] = field(default_factory=list)
+    all_ok: bool = False
+    exit_nonzero: bool = False
+    print_labels: list[str] = field(default_factory=list)
+
+    @property
+    def causes(self) -> set[str]:
+        return {e.cause for e in self.expectations if e.cause}
+
+
+def _normalize_expr(expr: str) -> str:
+    """``params['w']`` and ``params["w"]`` are the same source as written."""
+    try:
+        return ast.unparse(ast.parse(expr.strip(), mode="eval"))
+    except SyntaxError:
+        return expr.strip()
+
+
+def parse_case(path: Path) -> Case:
+    """Read a case's expectation comments; raise ValueError naming the bad line."""
+    text = path.read_text()
+    case = Case(path)
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        if m := _EXPECT_EXIT.match(raw):
+            if m.group(1) != "nonzero":
+                raise ValueError(f"{path.name}:{lineno}: only `gradviz-expect-exit: nonzero` is known")
+            case.exit_nonzero = True
+            continue
+        m = _EXPECT.match(raw)
+        if not m:
+            continue
+        body = m.group(1)
+        if body == "all-ok":
+            case.all_ok = True
+            continue
+        head, *pairs = body.split()
+        exp = Expectation(text=body, lineno=lineno)
+        if head.startswith("name="):
+            exp.name = head.removeprefix("name=")
+        else:
+            exp.expr = _normalize_expr(head)
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            if not sep or key not in ("status", "cause", "line", "call"):
+                raise ValueError(f"{path.name}:{lineno}: cannot read {pair!r} in {body!r}")
+            setattr(exp, key, int(value) if key in ("line", "call") else value)
+        if exp.status not in STATUSES:
+            raise ValueError(f"{path.name}:{lineno}: status must be one of {STATUSES}: {body!r}")
+        if exp.cause is not None and exp.cause not in CAUSES:
+            raise ValueError(f"{path.name}:{lineno}: unknown cause {exp.cause!r} (see gradviz.schema.CAUSES)")
+        if exp.status == "none" and exp.cause is None:
+            raise ValueError(f"{path.name}:{lineno}: a `none` expectation must name its cause")
+        case.expectations.append(exp)
+    if case.all_ok and case.expectations:
+        raise ValueError(f"{path.name}: `all-ok` cannot be combined with per-source expectations")
+    if not case.all_ok and not case.expectations:
+        raise ValueError(f"{path.name}: no `# gradviz-expect:` line")
+    case.print_labels = _print_labels(ast.parse(text))
+    return case
+
+
+def _print_labels(tree: ast.AST) -> list[str]:
+    """The leading string literal of every ``print(...)``: what the script's stdout must show."""
+    labels = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "print"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            labels.append(node.args[0].value)
+    return labels
+
+
+def _case_id(path: Path) -> str:
+    return path.stem
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def _same_file(reported: str | None, script: Path) -> bool:
+    if not reported:
+        return False
+    p = Path(reported)
+    if not p.is_absolute():
+        p = ROOT / p
+    return p.exists() and p.resolve() == script.resolve()
+
+
+def _names_match(reported: str | None, expected: str) -> bool:
+    """Keras paths: exact, or one a ``/``-suffix of the other (``net/head/kernel`` ~ ``head/kernel``)."""
+    if not reported:
+        return False
+    reported = reported.removesuffix(":0")
+    if reported == expected:
+        return True
+    short, long = sorted((reported, expected), key=len)
+    return "/" in short and long.endswith("/" + short)
+
+
+def _source_matches(exp: Expectation, call_line: int | None, src: dict) -> bool:
+    if exp.call is not None and call_line != exp.call:
+        return False
+    if exp.name is not None:
+        return _names_match(src.get("name"), exp.name)
+    return src.get("expr") is not None and _normalize_expr(src["expr"]) == exp.expr
+
+
+def _describe_source(call: dict, src: dict) -> str:
+    return (
+        f"call line {call.get('line')} `{(call.get('code') or '').strip()}` "
+        f"source expr={src.get('expr')!r} name={src.get('name')!r}: status={src.get('status')!r} "
+        f"cause={src.get('cause')!r} culprit={src.get('culprit_file')}:{src.get('culprit_line')} "
+        f"`{(src.get('culprit_code') or '').strip()}`; explanation: {src.get('explanation')!r}"
+    )
+
+
+def _all_sources(doc: dict) -> list[tuple[dict, dict]]:
+    return [(c, s) for c in doc.get("gradient_calls") or [] for s in c.get("sources") or []]
+
+
+def check_document(case: Case, doc: dict) -> list[str]:
+    """Every way the document disagrees with the case's expectations, as developer-facing sentences."""
+    problems: list[str] = []
+    pairs = _all_sources(doc)
+    if not pairs:
+        problems.append("the document has no gradient calls with sources")
+    if case.all_ok:
+        for call, src in pairs:
+            if src.get("status") != "ok" or src.get("cause") is not None:
+                problems.append(f"`all-ok` but a false alarm: {_describe_source(call, src)}")
+    covered: set[int] = set()
+    for exp in case.expectations:
+        matched = [(c, s) for c, s in pairs if _source_matches(exp, c.get("line"), s)]
+        if not matched:
+            known = "; ".join(
+                f"line {c.get('line')}: expr={s.get('expr')!r} name={s.get('name')!r}" for c, s in pairs
+            )
+            problems.append(f"{exp.describe()}: no such source in the document (it has: {known or 'none'})")
+            continue
+        for call, src in matched:
+            covered.add(id(src))
+            wrong = []
+            if src.get("status") != exp.status:
+                wrong.append(f"status {src.get('status')!r} != {exp.status!r}")
+            if exp.cause is not None and src.get("cause") != exp.cause:
+                wrong.append(f"cause {src.get('cause')!r} != {exp.cause!r}")
+            if exp.status == "ok" and src.get("cause") is not None:
+                wrong.append(f"cause {src.get('cause')!r} on a connected source")
+            if exp.line is not None:
+                if src.get("culprit_line") != exp.line:
+                    wrong.append(f"culprit_line {src.get('culprit_line')!r} != {exp.line}")
+                if not _same_file(src.get("culprit_file"), case.path):
+                    wrong.append(f"culprit_file {src.get('culprit_file')!r} is not {case.path}")
+            if wrong:
+                problems.append(f"{exp.describe()}: {', '.join(wrong)}. Document: {_describe_source(call, src)}")
+    for call, src in pairs:
+        status, cause = src.get("status"), src.get("cause")
+        if status == "none" and cause not in CAUSES:
+            problems.append(f"a missing gradient without a known cause: {_describe_source(call, src)}")
+        if status == "none" and id(src) not in covered and not case.all_ok:
+            problems.append(f"unexpected finding (no expectation covers it): {_describe_source(call, src)}")
+    return problems
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=_case_id)
+def test_case_is_well_formed(path: Path) -> None:
+    case = parse_case(path)
+    lines = path.read_text().splitlines()
+    for exp in case.expectations:
+        for key in ("line", "call"):
+            value = getattr(exp, key)
+            assert value is None or 1 <= value <= len(lines), f"{path.name}: {exp.describe()}: {key}={value} is outside the file"
+            assert value is None or not lines[value - 1].lstrip().startswith("#"), (
+                f"{path.name}: {exp.describe()}: {key}={value} points at a comment"
+            )
+    assert case.print_labels, f"{path.name}: the script prints nothing"
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=_case_id)
+def test_case(path: Path, tmp_path: Path) -> None:
+    case = parse_case(path)
+    out = tmp_path / "doc.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradviz", "run", str(path), "--json", str(out)],
+        capture_output=True, text=True, timeout=TIMEOUT_S, env=_env(), cwd=ROOT,
+    )
+    tail = f"\n--- stdout (tail) ---\n{proc.stdout[-1500:]}\n--- stderr (tail) ---\n{proc.stderr[-3000:]}"
+    if case.exit_nonzero:
+        assert proc.returncode != 0, f"{path.name}: expected the script to fail, gradviz run exited 0{tail}"
+    else:
+        assert proc.returncode == 0, f"{path.name}: gradviz run exited {proc.returncode}{tail}"
+    missing = [label for label in case.print_labels if label not in proc.stdout]
+    assert not missing, f"{path.name}: the script's own output did not come through, missing {missing}{tail}"
+    assert out.exists(), f"{path.name}: gradviz run wrote no JSON document{tail}"
+    doc = json.loads(out.read_text())
+    problems = check_document(case, doc)
+    assert not problems, f"{path.name} (document headline: {doc.get('summary', {}).get('headline')!r}):\n  " + "\n  ".join(problems)
+
+
+def test_corpus_covers_every_cause() -> None:
+    cases = [parse_case(p) for p in CASE_FILES]
+    per_cause = {cause: sorted(c.path.name for c in cases if cause in c.causes) for cause in CAUSES}
+    thin = {cause: files for cause, files in per_cause.items() if len(files) < 2}
+    assert not thin, f"causes covered by fewer than two scripts: {thin}"
+    clean = [c.path.name for c in cases if c.all_ok]
+    assert len(clean) >= 5, f"only {len(clean)} clean scripts: {clean}"
+    unknown = {c.path.name for c in cases} - {f"{x}_" for x in ()}
+    prefixes = (*CAUSES, "clean", "zero")
+    misnamed = sorted(n for n in unknown if not n.startswith(tuple(f"{p}_" for p in prefixes)))
+    assert not misnamed, f"case files must be named <cause>_*.py, clean_*.py or zero_*.py: {misnamed}"
+
+
+# --- ground truth: what plain TensorFlow returns, independent of gradviz -------------------------
+
+
+def _worst(a: str, b: str) -> str:
+    order = {"ok": 0, "zero": 1, "none": 2}
+    return a if order[a] >= order[b] else b
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=_case_id)
+def test_ground_truth(path: Path, tmp_path: Path) -> None:
+    """The corpus must tell the truth: TF itself returns the statuses the expectations state."""
+    case = parse_case(path)
+    out = tmp_path / "truth.json"
+    proc = subprocess.run(
+        [sys.executable, __file__, "--truth", str(path), str(out)],
+        capture_output=True, text=True, timeout=TIMEOUT_S, env=_env(), cwd=ROOT,
+    )
+    tail = f"\n--- stderr (tail) ---\n{proc.stderr[-3000:]}"
+    assert (proc.returncode != 0) == case.exit_nonzero, f"{path.name}: plain run exited {proc.returncode}{tail}"
+    calls = json.loads(out.read_text())
+    # A call line that runs several times (a loop, a traced train step) counts by its worst outcome.
+    merged: dict[tuple[int, int], dict] = {}
+    for call in calls:
+        for i, src in enumerate(call["sources"]):
+            key = (call["line"], i)
+            if key in merged:
+                merged[key]["status"] = _worst(merged[key]["status"], src["status"])
+            else:
+                merged[key] = dict(src, call_line=call["line"])
+    problems, covered = [], set()
+    for exp in case.expectations:
+        hits = [
+            (k, s) for k, s in merged.items()
+            if (exp.call is None or s["call_line"] == exp.call)
+            and (_names_match(s["name"], exp.name) if exp.name else s["expr"] is not None and _normalize_expr(s["expr"]) == exp.expr)
+        ]
+        if not hits:
+            problems.append(f"{exp.describe()}: TF saw no such source; it saw {sorted(merged.values(), key=str)}")
+        for key, src in hits:
+            covered.add(key)
+            # Inside a tf.function a gradient is symbolic: a zero cannot be told from a value there.
+            ok = src["status"] == exp.status or (exp.status == "zero" and src["status"] == "ok" and src["symbolic"])
+            if not ok:
+                problems.append(f"{exp.describe()}: TF returned {src['status']} (source {src})")
+    for key, src in merged.items():
+        if case.all_ok and src["status"] != "ok":
+            problems.append(f"`all-ok` but TF returned {src['status']} for {src}")
+        if not case.all_ok and src["status"] != "ok" and key not in covered:
+            problems.append(f"TF returned {src['status']} for a source no expectation covers: {src}")
+    assert not problems, f"{path.name}:\n  " + "\n  ".join(problems)
+
+
+def _record_truth(script: str, out: str) -> int:
+    """Run ``script`` as ``__main__``, recording what every ``GradientTape.gradient`` call returned."""
+    import runpy
+    import traceback
+
+    import tensorflow as tf
+    from tensorflow.python.eager import backprop
+
+    script_path = os.path.realpath(script)
+    tree = ast.parse(Path(script_path).read_text())
+    calls: list[dict] = []
+    original = backprop.GradientTape.gradient
+
+    def written_sources(line: int) -> list[str] | None:
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "gradient" and node.lineno <= line <= node.end_lineno
+            ):
+                kw = {k.arg: k.value for k in node.keywords}
+                arg = node.args[1] if len(node.args) > 1 else kw.get("sources")
+                if isinstance(arg, (ast.List, ast.Tuple)):
+                    return [ast.unparse(e) for e in arg.elts]
+                return [ast.unparse(arg)] if arg is not None else None
+        return None
+
+    def status(g) -> str:
+        if g is None:
+            return "none"
+        if isinstance(g, tf.IndexedSlices):
+            g = g.values
+        if not tf.executing_eagerly() and tf.is_symbolic_tensor(g):
+            return "ok"
+        return "zero" if not tf.reduce_any(tf.not_equal(g, 0)).numpy() else "ok"
+
+    def gradient(self, target, sources, *args, **kwargs):
+        result = original(self, target, sources, *args, **kwargs)
+        frame, direct = sys._getframe(1), True
+        while frame is not None and os.path.realpath(frame.f_code.co_filename) != script_path:
+            frame, direct = frame.f_back, False
+        line = frame.f_lineno if frame is not None else None
+        flat_sources, flat_grads = tf.nest.flatten(sources), tf.nest.flatten(result)
+        exprs = written_sources(line) if direct and line else None
+        if exprs is not None and len(exprs) != len(flat_sources):
+            exprs = [f"{exprs[0]}[{i}]" for i in range(len(flat_sources))] if len(exprs) == 1 else None
+        elif exprs is not None and isinstance(sources, (list, tuple)) and len(exprs) == 1 and not _is_literal_list(tree, line):
+            exprs = [f"{exprs[0]}[0]"]
+        calls.append({
+            "line": line,
+            "sources": [
+                {
+                    "expr": exprs[i] if exprs else None,
+                    "name": getattr(s, "path", None) or getattr(s, "name", None),
+                    "status": status(g),
+                    "symbolic": not tf.executing_eagerly(),
+                }
+                for i, (s, g) in enumerate(zip(flat_sources, flat_grads))
+            ],
+        })
+        return result
+
+    backprop.GradientTape.gradient = gradient
+    sys.argv = [script_path]
+    sys.path.insert(0, os.path.dirname(script_path))
+    rc = 0
+    try:
+        runpy.run_path(script_path, run_name="__main__")
+    except SystemExit as exc:
+        rc = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+        rc = 1
+    finally:
+        backprop.GradientTape.gradient = original
+        Path(out).write_text(json.dumps(calls, indent=1))
+    return rc
+
+
+def _is_literal_list(tree: ast.AST, line: int) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "gradient":
+            if node.lineno <= line <= node.end_lineno:
+                arg = node.args[1] if len(node.args) > 1 else None
+                return isinstance(arg, (ast.List, ast.Tuple))
+    return False
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--truth"]:
+    sys.exit(_record_truth(sys.argv[2], sys.argv[3]))

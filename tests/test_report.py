@@ -1,0 +1,262 @@
+"""The report stage: one offline HTML file, checked as text and in a real Chromium from file://."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gradviz import report
+from gradviz.errors import BundleMissingError, GradvizError
+from gradviz.report import report_html, save_report
+
+IMG_XSS = "<img src=x onerror=alert(1)>"
+SCRIPT_XSS = "</script><script>alert(1)</script>"
+
+# What the renderer puts on the page (see js/src). One place to change if the renderer does.
+GRAPH = ".gradviz-root .gv-node"
+BROKEN_EDGE = ".gradviz-root .gv-edge.gv-broken"
+FINDING = ".gradviz-root .gv-finding"
+DETAILS = ".gradviz-root .gv-details"
+VARIABLE = ".gradviz-root .gv-node.gv-variable"
+
+MAX_REPORT_BYTES_1000_OPS = 1_500_000
+
+
+# A stand-in for gradviz/static/report.js where a test checks Python's output, not the drawing.
+# It holds "</script>" in a comment and a string, as a bundle may.
+FAKE_BUNDLE = """\
+(function () {
+  // a comment with </script> in it
+  globalThis.gradviz = {render: function (el, model) { el.textContent = "</script>"; }};
+})();
+"""
+
+
+@pytest.fixture
+def fake_bundle(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(report, "read_bundle", lambda name: FAKE_BUNDLE)
+    return FAKE_BUNDLE
+
+
+class _Scripts(HTMLParser):
+    """The page's <script> elements and CSP as a browser's HTML parser sees them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self.csp: str | None = None
+        self._open: dict[str, str | None] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "script":
+            self._open, self._text = attributes, []
+        if tag == "meta" and (attributes.get("http-equiv") or "").lower() == "content-security-policy":
+            self.csp = attributes.get("content")
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._open is not None:
+            self.scripts.append((self._open, "".join(self._text)))
+            self._open = None
+
+
+def parse(page: str) -> _Scripts:
+    parser = _Scripts()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def csp_directives(page: str) -> dict[str, list[str]]:
+    csp = parse(page).csp
+    assert csp, "the report has no Content-Security-Policy meta tag"
+    directives = {}
+    for part in csp.split(";"):
+        name, *values = part.split()
+        directives[name] = values
+    return directives
+
+
+# ------------------------------------------------------------------------------ as text
+
+
+def test_names_cannot_close_the_json_script_block(fake_bundle: str, documents: Any) -> None:
+    doc = documents.with_hostile_names(
+        documents.outside_tape_document(), scope=IMG_XSS, name=SCRIPT_XSS + " & \u2028\u2029"
+    )
+    page = report_html(doc)
+    scripts = parse(page).scripts
+    data = [text for attrs, text in scripts if attrs.get("type") == "application/json"]
+    assert len(data) == 1
+    assert json.loads(data[0]) == doc  # the block ended where it should and lost nothing
+    assert not re.search("[<>&\u2028\u2029]", data[0])
+    assert [attrs.get("id") for attrs, _ in scripts] == ["gradviz-document", None, None]
+    assert IMG_XSS not in page
+    assert "<script>alert(1)" not in page
+
+
+def test_title_and_program_are_html_escaped(fake_bundle: str, documents: Any) -> None:
+    doc = documents.outside_tape_document(program=f"{IMG_XSS}.py")
+    page = report_html(doc, title=SCRIPT_XSS)
+    assert IMG_XSS not in page and "<script>alert(1)" not in page
+    assert f"<title>{html.escape(SCRIPT_XSS)}</title>" in page
+    assert html.escape(f"{IMG_XSS}.py") in page
+
+
+def test_csp_allows_only_the_inline_scripts_and_a_blob_worker(fake_bundle: str, documents: Any) -> None:
+    page = report_html(documents.outside_tape_document())
+    csp = csp_directives(page)
+    assert csp["default-src"] == ["'none'"]
+    assert csp["connect-src"] == ["'none'"]
+    assert csp["worker-src"] == ["blob:"]
+    assert csp["img-src"] == ["data:"]
+    assert csp["base-uri"] == ["'none'"] and csp["form-action"] == ["'none'"]
+    everything = " ".join(v for values in csp.values() for v in values)
+    for forbidden in ("http", "*", "'self'", "file:", "'unsafe-eval'", "'unsafe-inline' 'sha"):
+        assert forbidden not in everything
+    # Scripts run by hash, so no injected inline script or onerror= handler can run.
+    executable = [text for attrs, text in parse(page).scripts if attrs.get("type") is None]
+    hashes = {
+        "'sha256-" + base64.b64encode(hashlib.sha256(t.encode()).digest()).decode() + "'"
+        for t in executable
+    }
+    assert sorted(csp["script-src"]) == sorted(hashes)
+    assert len(executable) == 2 and "</script" not in executable[0].lower()
+
+
+def test_header_says_what_ran_when_and_with_which_versions(fake_bundle: str, documents: Any) -> None:
+    page = report_html(documents.outside_tape_document())
+    for text in ("train.py", "2026-01-02 03:04:05 UTC", "TensorFlow 2.21.0", "Keras 3.12.0",
+                 "Python 3.11.2", "gradviz 0.1.0", "1 of 1 gradients is missing"):
+        assert text in page
+    # Viewers without JavaScript still get the finding and its culprit line.
+    noscript = page[page.index("<noscript>"):page.index("</noscript>")]
+    assert "outside_tape at train.py:5" in noscript and "z = y * 2" in noscript
+
+
+def test_save_report_writes_what_report_html_returns(
+    fake_bundle: str, documents: Any, tmp_path: Path
+) -> None:
+    doc = documents.outside_tape_document(variable_name="w\u00e9ight \u2028")
+    path = save_report(doc, tmp_path / "nested" / "r.html", title="T")
+    assert path == tmp_path / "nested" / "r.html"
+    assert path.read_bytes().decode("utf-8") == report_html(doc, title="T")
+
+
+def test_missing_bundle_says_how_to_build_it() -> None:
+    with pytest.raises(BundleMissingError, match=r"npm run build") as caught:
+        report.read_bundle("no-such-bundle.js")
+    assert isinstance(caught.value, GradvizError)
+
+
+def test_document_that_is_not_plain_json_is_refused(fake_bundle: str, documents: Any) -> None:
+    doc = documents.outside_tape_document()
+    doc["meta"]["duration_s"] = float("nan")
+    with pytest.raises(GradvizError, match="not plain JSON"):
+        report_html(doc)
+
+
+def test_1000_op_report_is_at_most_1_5_mb(documents: Any) -> None:
+    page = report_html(documents.synthetic_document(1000))
+    size = len(page.encode("utf-8"))
+    print(f"1,000-op report: {size:,} bytes")
+    assert size <= MAX_REPORT_BYTES_1000_OPS
+
+
+# ------------------------------------------------------------------------------ in Chromium
+
+
+def open_report(page: Any, path: Path) -> str:
+    url = path.resolve().as_uri()
+    page.goto(url)
+    return url
+
+
+def assert_offline_and_clean(browser_log: Any, url: str) -> None:
+    """Nothing but the page itself and the renderer's Blob worker was requested; no errors."""
+    others = [u for u in browser_log.requests if u != url and not u.startswith(("blob:", "data:"))]
+    assert others == [], f"the report made network requests: {others}"
+    # The CSP lets the renderer's layout worker start (it falls back to the main thread if not).
+    assert any(u.startswith("blob:") for u in browser_log.requests), "no Blob-URL layout worker"
+    assert browser_log.failed_requests == []
+    assert browser_log.page_errors == []
+    assert browser_log.console_problems() == []  # a request the CSP refused is logged here
+    assert browser_log.dialogs == []
+
+
+@pytest.mark.browser
+def test_report_draws_the_broken_edge_and_the_finding(
+    page: Any, browser_log: Any, documents: Any, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    url = open_report(page, save_report(documents.outside_tape_document(), tmp_path / "r.html"))
+    page.wait_for_selector(BROKEN_EDGE, state="attached", timeout=15_000)
+    assert page.locator(GRAPH).count() >= 3
+    broken = page.locator(BROKEN_EDGE).first
+    stroke = broken.evaluate(
+        "el => { const p = el.matches('path, line, polyline') ? el : el.querySelector('path, line, polyline');"
+        " const s = getComputedStyle(p); return [s.stroke, s.strokeDasharray]; }"
+    )
+    red, dash = stroke
+    r, g, b = (int(v) for v in re.findall(r"\d+", red)[:3])
+    assert r > 150 and g < 100 and b < 100, f"broken edge is not red: {red}"
+    assert dash not in ("", "none"), "broken edge is not dashed"
+    finding = page.locator(FINDING).first.inner_text()
+    assert "outside_tape" in finding and "train.py:5" in finding and "z = y * 2" in finding
+    page.screenshot(path=str(artifacts_dir / "report.png"), full_page=True)
+    assert_offline_and_clean(browser_log, url)
+
+
+@pytest.mark.browser
+def test_clicking_a_node_shows_its_details(
+    page: Any, browser_log: Any, documents: Any, tmp_path: Path
+) -> None:
+    url = open_report(page, save_report(documents.outside_tape_document(), tmp_path / "r.html"))
+    page.wait_for_selector(BROKEN_EDGE, state="attached", timeout=15_000)
+    page.locator(VARIABLE).filter(has_text="x").first.click()
+    details = page.locator(DETAILS).filter(has_text="Selected variable")
+    details.wait_for(timeout=5_000)
+    text = details.inner_text()
+    assert "train.py:2" in text and "x = tf.Variable(1.0)" in text and "v:0" in text
+    assert page.evaluate("() => globalThis.gradvizReportModel.get('selected_node')") == "v:0"
+    assert_offline_and_clean(browser_log, url)
+
+
+@pytest.mark.browser
+def test_hostile_layer_name_shows_as_text_and_runs_nothing(
+    page: Any, browser_log: Any, documents: Any, tmp_path: Path
+) -> None:
+    doc = documents.with_hostile_names(
+        documents.outside_tape_document(), scope=IMG_XSS, name=SCRIPT_XSS
+    )
+    url = open_report(page, save_report(doc, tmp_path / "r.html"))
+    page.wait_for_selector(BROKEN_EDGE, state="attached", timeout=15_000)
+    page.wait_for_timeout(300)  # give any injected handler its chance to fire
+    drawn = page.evaluate("() => document.querySelector('.gradviz-root').textContent")
+    assert IMG_XSS in drawn, "the layer name is not shown as literal text"
+    assert SCRIPT_XSS in drawn, "the variable name is not shown as literal text"
+    assert page.evaluate("() => document.querySelectorAll('img, iframe, object, embed').length") == 0
+    assert page.evaluate("() => document.querySelectorAll('script').length") == 3
+    assert_offline_and_clean(browser_log, url)  # includes: no alert() dialog
+
+
+@pytest.mark.browser
+def test_1000_op_report_renders_offline(
+    page: Any, browser_log: Any, documents: Any, tmp_path: Path
+) -> None:
+    url = open_report(page, save_report(documents.synthetic_document(1000), tmp_path / "r.html"))
+    page.wait_for_selector(GRAPH, state="attached", timeout=30_000)
+    assert page.locator(FINDING).first.inner_text()
+    assert_offline_and_clean(browser_log, url)

@@ -1,0 +1,295 @@
+"""The widget stage: GraphWidget in plain Python, and end to end in a real JupyterLab.
+
+The JupyterLab test starts its own server (127.0.0.1, a free port, a known token, throwaway
+config/runtime/IPython dirs), opens a notebook that runs ``%%gradtape`` on an ``outside_tape``
+break, and drives it with Playwright and Debian Chromium. It takes 20-60 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import gradviz.widget
+from gradviz.errors import BundleMissingError, GradvizError
+from gradviz.widget import GraphWidget
+
+PROJECT = pathlib.Path(__file__).resolve().parents[1]
+
+# What the renderer puts on the page (see js/src); the same as in test_report.py.
+GRAPH = ".gradviz-root .gv-node"
+BROKEN_EDGE = ".gradviz-root .gv-edge.gv-broken"
+FINDING = ".gradviz-root .gv-finding"
+DETAILS = ".gradviz-root .gv-details"
+VARIABLE = ".gradviz-root .gv-node.gv-variable"
+
+# The %%gradtape cell. Line numbers count the cell body (the lines after "%%gradtape").
+GRADTAPE_CELL_BODY = """\
+import tensorflow as tf
+x = tf.Variable(3.0, name="x")
+with tf.GradientTape() as tape:
+    y = x * x
+z = y * 2
+g = tape.gradient(z, x)
+print("gradient:", g)
+"""
+CULPRIT_LINE = GRADTAPE_CELL_BODY.splitlines().index("z = y * 2") + 1
+SELECTION_PROBE = 'import gradviz\nprint("selected_node=" + gradviz.last_widget().selected_node)'
+
+SERVER_START_TIMEOUT_S = 90
+KERNEL_WORK_TIMEOUT_MS = 180_000
+
+
+# ------------------------------------------------------------------------------ plain Python
+
+
+@pytest.fixture
+def fake_widget_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gradviz.widget, "read_bundle", lambda name: "export default {}")
+
+
+def test_repr_names_the_missing_gradient_and_its_line(fake_widget_bundle: None, documents: Any) -> None:
+    widget = GraphWidget(documents.outside_tape_document())
+    assert repr(widget) == (
+        "<GraphWidget: 1 gradient call, 1 missing gradient (outside_tape at train.py:5)>"
+    )
+    data, _ = widget._repr_mimebundle_()
+    assert data["text/plain"] == repr(widget)
+    import IPython.lib.pretty
+
+    assert IPython.lib.pretty.pretty(widget) == repr(widget)
+
+
+def test_repr_of_a_clean_run_says_all_connected(fake_widget_bundle: None, documents: Any) -> None:
+    doc = documents.outside_tape_document()
+    doc["gradient_calls"][0]["sources"][0].update(status="ok", cause=None, broken_edges=[])
+    assert repr(GraphWidget(doc)) == "<GraphWidget: 1 gradient call, all connected>"
+
+
+def test_export_message_is_answered_with_the_report(
+    fake_widget_bundle: None, documents: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gradviz.report, "read_bundle", lambda name: "globalThis.gradviz={};")
+    widget = GraphWidget(documents.outside_tape_document())
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(widget, "send", lambda content, buffers=None: sent.append(content))
+    widget._handle_custom_msg({"type": "export_html"}, [])
+    assert len(sent) == 1
+    assert sent[0]["type"] == "export_html"
+    assert sent[0]["filename"] == "gradviz-train.html"
+    assert sent[0]["html"] == widget.to_html()
+    widget.export_enabled = False
+    widget._handle_custom_msg({"type": "export_html"}, [])
+    assert len(sent) == 1
+
+
+def test_widget_without_a_built_bundle_says_how_to_build_it(documents: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(name: str) -> str:
+        raise BundleMissingError(f"gradviz/static/{name} is missing: run `npm run build`")
+
+    monkeypatch.setattr(gradviz.widget, "read_bundle", missing)
+    with pytest.raises(BundleMissingError, match="npm run build"):
+        GraphWidget(documents.outside_tape_document())
+
+
+def test_widget_refuses_a_document_of_another_schema_version(fake_widget_bundle: None) -> None:
+    with pytest.raises(GradvizError, match="schema_version"):
+        GraphWidget({"schema_version": 99})
+
+
+# ------------------------------------------------------------------------------ JupyterLab
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_notebook(path: pathlib.Path) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext gradviz"),
+        nbformat.v4.new_code_cell("%%gradtape\n" + GRADTAPE_CELL_BODY.rstrip("\n")),
+        nbformat.v4.new_code_cell(SELECTION_PROBE),
+    ]
+    nbformat.write(nb, str(path))
+
+
+class JupyterLab:
+    def __init__(self, base: str, token: str, notebooks: pathlib.Path, log: pathlib.Path) -> None:
+        self.base, self.token, self.notebooks, self.log = base, token, notebooks, log
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}?token={self.token}"
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+
+def _stop_server(proc: subprocess.Popen[bytes], lab: JupyterLab, runtime: pathlib.Path) -> None:
+    """Shut kernels and server down, politely first; then kill what is left of what we started."""
+    import requests
+
+    try:
+        kernels = requests.get(lab.url("/api/kernels"), timeout=5).json()
+        for kernel in kernels:
+            requests.delete(lab.url(f"/api/kernels/{kernel['id']}"), timeout=10)
+    except Exception:  # the server may already be gone; the kill below still runs
+        pass
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    # Kernels run in sessions of their own; ours are the ones started with our runtime dir.
+    marker = str(runtime).encode()
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "cmdline").read_bytes():
+                os.kill(int(entry.name), signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            pass
+
+
+@pytest.fixture(scope="module")
+def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
+    import requests
+
+    root = tmp_path_factory.mktemp("jupyterlab")
+    dirs = {name: root / name for name in ("config", "runtime", "data", "ipython", "notebooks")}
+    for path in dirs.values():
+        path.mkdir()
+    (dirs["config"] / "labconfig").mkdir()
+    (dirs["config"] / "labconfig" / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
+    token, port = secrets.token_hex(16), _free_port()
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(dirs["config"]),
+        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
+        JUPYTER_DATA_DIR=str(dirs["data"]),
+        IPYTHONDIR=str(dirs["ipython"]),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")])),
+        TF_CPP_MIN_LOG_LEVEL="3",
+    )
+    env.pop("ANYWIDGET_HMR", None)
+    cmd = [
+        sys.executable, "-m", "jupyterlab",
+        "--allow-root", "--no-browser",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={dirs['notebooks']}",
+        "--ServerApp.terminals_enabled=False",
+        "--LabApp.expose_app_in_browser=True",
+    ]  # fmt: skip
+    log = root / "jupyterlab.log"
+    lab = JupyterLab(f"http://127.0.0.1:{port}", token, dirs["notebooks"], log)
+    with log.open("wb") as log_file:
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=dirs["notebooks"], stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"JupyterLab exited with {proc.returncode}:\n{lab.log_tail()}")
+            try:
+                if requests.get(lab.url("/api/status"), timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab not ready after {SERVER_START_TIMEOUT_S} s:\n{lab.log_tail()}")
+            time.sleep(0.5)
+        yield lab
+    finally:
+        _stop_server(proc, lab, dirs["runtime"])
+
+
+def _run_cell(page: Any, index: int) -> None:
+    page.evaluate(
+        """async (index) => {
+            const panel = window.jupyterapp.shell.currentWidget;
+            panel.content.activeCellIndex = index;
+            await window.jupyterapp.commands.execute("notebook:run-cell");
+        }""",
+        index,
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.jupyter
+@pytest.mark.slow
+def test_gradtape_widget_in_jupyterlab(
+    jupyter_lab: JupyterLab, page: Any, browser_log: Any, artifacts_dir: pathlib.Path
+) -> None:
+    _write_notebook(jupyter_lab.notebooks / "gradtape.ipynb")
+    page.set_default_timeout(60_000)
+    page.set_viewport_size({"width": 1600, "height": 1100})
+    page.goto(jupyter_lab.url("/lab/tree/gradtape.ipynb"))
+    page.wait_for_function(
+        """() => {
+            const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+            const kernel = panel && panel.sessionContext && panel.sessionContext.session
+                && panel.sessionContext.session.kernel;
+            return kernel && kernel.status === "idle";
+        }""",
+        timeout=90_000,
+    )
+    page.evaluate(
+        """async () => {
+            const app = window.jupyterapp;
+            if (app.shell.leftCollapsed === false) await app.commands.execute("application:toggle-left-area");
+            void app.commands.execute("notebook:run-all-cells");  // resolves only when all ran
+        }"""
+    )
+
+    output = page.locator(".jp-Cell").nth(1).locator(".jp-OutputArea")
+    try:
+        output.locator(BROKEN_EDGE).first.wait_for(state="attached", timeout=KERNEL_WORK_TIMEOUT_MS)
+    finally:
+        page.screenshot(path=str(artifacts_dir / "jupyterlab-widget.png"))
+    # The cell still prints what TensorFlow returned: the magic explains, it does not change.
+    assert "gradient: None" in output.inner_text()
+
+    finding = output.locator(FINDING).first.inner_text()
+    assert "outside_tape" in finding and "z = y * 2" in finding
+    assert re.search(rf":{CULPRIT_LINE}\b", finding), f"culprit line {CULPRIT_LINE} not in {finding!r}"
+
+    output.locator(VARIABLE).filter(has_text="x").first.click()
+    details = output.locator(DETAILS).filter(has_text="Selected variable")
+    details.wait_for()
+    found = re.search(r"\bv:\d+\b", details.inner_text())
+    assert found, "the details panel does not show the variable's node id"
+    node_id = found.group()
+
+    # The click reached the kernel: the widget's selected_node trait is that node.
+    _run_cell(page, 2)
+    probe = page.locator(".jp-Cell").nth(2).locator(".jp-OutputArea")
+    probe.get_by_text(f"selected_node={node_id}").wait_for(timeout=30_000)
+
+    output.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "jupyterlab-widget.png"))
+    assert browser_log.page_errors == []
