@@ -72,11 +72,10 @@ def make_document(n_ops: int, path: str | None) -> tuple[dict[str, Any], str]:
         return json.loads(pathlib.Path(path).read_text()), path
     script = ROOT / "js" / "scripts" / "synthetic.mjs"
     if script.exists() and shutil.which("node"):
-        out = subprocess.run(
-            ["node", str(script), "--ops", str(n_ops)],
-            capture_output=True, text=True, check=True, cwd=ROOT,
-        )  # fmt: skip
-        return json.loads(out.stdout), f"js/scripts/synthetic.mjs --ops {n_ops}"
+        with tempfile.TemporaryDirectory() as tmp:
+            out = pathlib.Path(tmp) / "synthetic.json"
+            subprocess.run(["node", str(script), "--ops", str(n_ops), str(out)], check=True, cwd=ROOT)
+            return json.loads(out.read_text()), f"js/scripts/synthetic.mjs --ops {n_ops}"
     spec = importlib.util.spec_from_file_location("documents", ROOT / "tests/fixtures/documents.py")
     assert spec and spec.loader
     documents = importlib.util.module_from_spec(spec)
@@ -142,16 +141,22 @@ def main() -> int:
     print(f"  {ops:,} ops, {len(graph['nodes']):,} nodes, {len(graph['edges']):,} edges")
     print(f"  report: {size:,} bytes ({size / 1e6:.2f} MB)")
     first = runs[0]
-    print(f"  first view: {first['visible_nodes']} boxes, {first['groups']} collapsed groups;"
-          f" layout in a Web Worker: {'yes' if first['worker'] else 'NO'}")
+    print(
+        f"  first view: {first['visible_nodes']} boxes, {first['groups']} collapsed groups;"
+        f" layout in a Web Worker: {'yes' if first['worker'] else 'NO'}"
+    )
     paint = [r["first_paint_ms"] for r in runs]
-    print(f"first paint (ms, {len(runs)} runs): median {statistics.median(paint):.0f},"
-          f" min {min(paint):.0f}, max {max(paint):.0f}")
+    print(
+        f"first paint (ms, {len(runs)} runs): median {statistics.median(paint):.0f},"
+        f" min {min(paint):.0f}, max {max(paint):.0f}"
+    )
     expands = [r["expand"] for r in runs if r["expand"]]
     if expands:
         ms = [e["ms"] for e in expands]
-        print(f"expand a group (ms): median {statistics.median(ms):.0f}, min {min(ms):.0f},"
-              f" max {max(ms):.0f} ({expands[0]['before']} -> {expands[0]['after']} boxes)")
+        print(
+            f"expand a group (ms): median {statistics.median(ms):.0f}, min {min(ms):.0f},"
+            f" max {max(ms):.0f} ({expands[0]['before']} -> {expands[0]['after']} boxes)"
+        )
     else:
         print("expand a group: no collapsed group in the first view")
     errors = [e for r in runs for e in r["errors"]]

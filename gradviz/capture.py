@@ -116,7 +116,10 @@ class Capture:
         self._graph_objects: list[Any] = []
         self._call_stack: list[Any] = []
         self._export_hashes: dict[int, int] = {}  # value hash -> export index
+        self._assigned: dict[int, int] = {}  # value hash -> non-trainable variable it was written to
         self._variables: dict[int, Any] = {}  # variable id -> the variable (for metadata)
+        self._layers: dict[int, int] = {}  # id(Keras layer) -> frame where the user created it
+        self._layer_objects: list[Any] = []
         self._watcher: Any = None
         self._groups: dict[tuple[Any, ...], int] = {}  # repeated gradient call -> kept call index
         self._last_call_seq = 0
@@ -222,8 +225,9 @@ class Capture:
             fn.__wrapped__ = orig[name]  # type: ignore[attr-defined]
             self._patch(Tape, name, fn)
 
-        # Variable creation: where each variable was made.
-        RV = resource_variable_ops.ResourceVariable
+        # Variable creation: where each variable was made (also the variables a tf.function lifts
+        # out of its first trace, which Keras models built inside `fit` are).
+        RV = resource_variable_ops.BaseResourceVariable
         orig_init = RV.__init__
 
         def rv_init(variable: Any, *args: Any, **kwargs: Any) -> None:
@@ -280,7 +284,19 @@ class Capture:
         if "__array_function__" not in vars(base):
             self._patch(base, "__array_function__", self._array_function)
 
-        keras = sys.modules.get("keras")
+        try:  # TensorFlow loads Keras lazily; loading it now lets its classes be hooked
+            import keras
+        except Exception:
+            keras = None
+        layer_cls = getattr(getattr(keras, "layers", None), "Layer", None)
+        if layer_cls is not None:
+            orig_layer_init = layer_cls.__init__
+
+            def layer_init(layer: Any, *args: Any, **kwargs: Any) -> None:
+                cap._guard(cap._layer_created, layer)
+                orig_layer_init(layer, *args, **kwargs)
+
+            self._patch(layer_cls, "__init__", layer_init)
         model_cls = getattr(keras, "Model", None) if keras is not None else None
         if model_cls is not None and hasattr(model_cls, "predict"):
             orig_predict = model_cls.predict
@@ -362,6 +378,12 @@ class Capture:
             self.trace.frames.append(key)
         return index
 
+    def _is_library(self, filename: str) -> bool:
+        lib = self._library.get(filename)
+        if lib is None:
+            lib = self._library[filename] = _is_library_file(filename)
+        return lib
+
     def _autograph_converted(self, converted: Any) -> None:
         source_map = getattr(converted, "ag_source_map", None) or {}
         for loc, origin in source_map.items():
@@ -406,6 +428,10 @@ class Capture:
         hidden: tuple[tuple[int, int], ...] = ()
         if graph is None:
             hidden = self._hidden_reads(inputs, in_ids)
+            if grad_is_assign(op_type) and len(inputs) > 1:
+                self._remember_assign(in_ids[0], inputs[1])
+            if self._assigned:
+                hidden += self._state_reads(in_ids, seq)
         grad = self._grad(op_type, attrs, outputs)
         callee = 0
         if grad == T.GRAD_CALL and self._call_stack:
@@ -465,12 +491,31 @@ class Capture:
         dtype = t.dtype.name
         info = T.TensorInfo(dtype, _shape(t), "constant" if eager else "function_input", self._frame(5), seq)
         self.trace.tensors[tid] = info
-        if eager and dtype != "resource" and self.trace.exports:
+        if eager and dtype != "resource" and (self.trace.exports or self._assigned):
             h = _value_hash(t._numpy())
             if h is not None:
                 self.trace.births[tid] = h
                 if h in self._export_hashes:
                     info.origin = "numpy"
+
+    def _remember_assign(self, vid: int, value: Any) -> None:
+        """Values written into non-trainable variables: a later fast-path read shows up as a tensor
+        with the same numbers (the variable watcher names trainable variables only)."""
+        var = self.trace.variables.get(vid)
+        if var is not None and not var.trainable and value.dtype.name != "resource":
+            h = _value_hash(value._numpy())
+            if h is not None:
+                self._assigned[h] = vid
+
+    def _state_reads(self, in_ids: list[int], seq: int) -> tuple[tuple[int, int], ...]:
+        pairs = []
+        for tid in in_ids:
+            info = self.trace.tensors.get(tid)
+            h = self.trace.births.get(tid)
+            if info is not None and info.origin == "constant" and info.seq == seq and h in self._assigned:
+                info.origin = "variable_read"
+                pairs.append((self._assigned[h], tid))
+        return tuple(pairs)
 
     def _constant_made(self, t: Any) -> None:
         self._born(t, t._id, self._seq, True)
@@ -507,29 +552,51 @@ class Capture:
     def _remember_variable(self, v: Any) -> int:
         handle = getattr(v, "handle", None)
         vid = handle._id if handle is not None and hasattr(handle, "_id") else id(v)
-        if vid not in self.trace.variables:
+        known = self.trace.variables.get(vid)
+        if known is not None:
+            path = getattr(v, "path", None)
+            if isinstance(path, str) and path:
+                known.name = path
+        else:
             self._variables[vid] = v
             self.trace.variables[vid] = T.VariableRecord(
-                vid, _variable_name(v), v.dtype.name, _shape(v), bool(getattr(v, "trainable", True))
+                vid, _variable_name(v), _dtype(v), _shape(v), bool(getattr(v, "trainable", True))
             )
         return vid
 
     def _variable_created(self, variable: Any) -> None:
+        handle = getattr(variable, "handle", None)
+        known = self.trace.variables.get(getattr(handle, "_id", None))  # type: ignore[arg-type]
+        if known is not None and known.seq >= 0:
+            return  # another view of an existing variable (`assign` returns one)
         vid = self._remember_variable(variable)
         rec = self.trace.variables[vid]
         rec.frame = self._frame(4)
         rec.seq = self._seq
-        # A Keras variable wraps this one; its path ("dense/kernel") is the name users know.
+        # Keras: the wrapping Variable knows the path ("dense/kernel"); the layer knows where the
+        # user created it, which is the line to show unless the user's own build() made the weight.
         f: Any = sys._getframe(3)
-        for _ in range(6):
+        layer = None
+        user_self = None
+        for _ in range(40):
             if f is None:
                 break
             owner = f.f_locals.get("self")
-            path = getattr(owner, "path", None) if owner is not None and owner is not variable else None
-            if isinstance(path, str):
-                rec.name = path
-                break
+            if owner is not None and owner is not variable:
+                if user_self is None and not self._is_library(f.f_code.co_filename):
+                    user_self = owner
+                if hasattr(owner, "_value") and isinstance(getattr(owner, "path", None), str):
+                    rec.name = owner.path
+                elif layer is None and id(owner) in self._layers:
+                    layer = owner
             f = f.f_back
+        if layer is not None and user_self is not layer:
+            rec.frame = self._layers[id(layer)]
+
+    def _layer_created(self, layer: Any) -> None:
+        if id(layer) not in self._layers:
+            self._layers[id(layer)] = self._frame(4)
+            self._layer_objects.append(layer)
 
     # ------------------------------------------------------------------ tapes
     def _tape_record(self, tape: Any) -> T.TapeRecord:
@@ -600,10 +667,10 @@ class Capture:
             is_var = hasattr(s, "handle") and hasattr(s, "trainable")
             sid = self._remember_variable(s) if is_var else getattr(s, "_id", id(s))
             if not is_var and sid not in self.trace.tensors and hasattr(s, "dtype"):
-                self.trace.tensors[sid] = T.TensorInfo(s.dtype.name, _shape(s), "unknown", self._frame(4), self._seq)
+                self.trace.tensors[sid] = T.TensorInfo(_dtype(s), _shape(s), "unknown", self._frame(4), self._seq)
             src_records.append(
                 T.SourceRecord(
-                    id=sid, is_variable=is_var, dtype=s.dtype.name if hasattr(s, "dtype") else "unknown",
+                    id=sid, is_variable=is_var, dtype=_dtype(s),
                     shape=_shape(s), name=_variable_name(s) if is_var else None,
                     status="none" if error is not None else _status(g),
                     trainable=bool(s.trainable) if is_var else None,
@@ -615,7 +682,7 @@ class Capture:
         call = T.GradientCallRecord(
             seq=self._seq, tape=rec.id, frame=self._frame(4), graph=self._current_graph(),
             targets=[t._id for t in flat_targets if hasattr(t, "_id")],
-            target_dtypes=[t.dtype.name for t in flat_targets if hasattr(t, "dtype")],
+            target_dtypes=[_dtype(t) for t in flat_targets if hasattr(t, "dtype")],
             sources=src_records,
             unconnected_zero="ZERO" in str(unconnected).upper() if unconnected is not None else False,
             watched_variables=watched,
@@ -624,14 +691,20 @@ class Capture:
         self._add_call(call)
 
     def _add_call(self, call: T.GradientCallRecord) -> None:
-        """Keep one call per repeated site (a training loop), preferring one with a missing gradient."""
-        key = (self.trace.frames[call.frame][:1], call.graph, tuple(s.status for s in call.sources))
+        """Keep one call per site (a training loop repeats it), preferring one with a missing gradient."""
+        key = (self.trace.frames[call.frame][:1], len(call.sources))
         kept = self._groups.get(key)
-        if kept is not None:
-            self.trace.calls[kept].count += 1
-        else:
+        if kept is None:
             self._groups[key] = len(self.trace.calls)
             self.trace.calls.append(call)
+        else:
+            old = self.trace.calls[kept]
+            call.count = old.count + 1
+            worse = sum(s.status != "ok" for s in call.sources) > sum(s.status != "ok" for s in old.sources)
+            if worse:
+                self.trace.calls[kept] = call
+            else:
+                old.count += 1
         self._last_call_seq = call.seq
 
     # ------------------------------------------------------------------ values leaving TF
@@ -717,6 +790,7 @@ class Capture:
             if rec.id in self._active:
                 rec.exited = self._seq
         self._tape_objects.clear()
+        self._layer_objects.clear()
         self._graph_objects.clear()
         self._variables.clear()
 
@@ -727,6 +801,17 @@ def _shape(t: Any) -> tuple[int | None, ...] | None:
     except Exception:
         return None
     return tuple(dims)
+
+
+def grad_is_assign(op_type: str) -> bool:
+    return op_type.startswith("Assign") and op_type.endswith("VariableOp")
+
+
+def _dtype(x: Any) -> str:
+    d = getattr(x, "dtype", None)
+    if d is None:
+        return "unknown"
+    return str(getattr(d, "name", d))  # Keras 3 variables give a plain string
 
 
 def _variable_name(v: Any) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import linecache
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -277,10 +278,13 @@ class _Context:
         reach = gr.forward(G, [start], tape, self.cache)
         if any(t in reach for t in targets):
             return None, None, []  # connected (a real zero, or something gradviz could not see)
+        # A break matters only if the target lies beyond it by a way that does not rejoin what the
+        # gradient already reaches (a comparison feeding tf.where's condition is bypassed, say).
+        beyond = self.beyond(targets, reach)
         frontier = []
         for u in reach:
             for v in G.successors(u):
-                if v in reach or (v not in anc):
+                if v in reach or v not in beyond:
                     continue
                 why = gr.edge_break(G, u, v, tape)
                 if why is not None:
@@ -294,6 +298,17 @@ class _Context:
         chosen = [e for e in frontier if e[2] == cause]
         first = min(chosen, key=lambda e: self.edge_seq(e))
         return cause, self.edge_culprit(first), frontier
+
+    def beyond(self, targets: list[str], reach: set[str]) -> set[str]:
+        seen = {t for t in targets if t in self.G and t not in reach}
+        queue = list(seen)
+        while queue:
+            n = queue.pop()
+            for p in self.G.predecessors(n):
+                if p not in seen and p not in reach:
+                    seen.add(p)
+                    queue.append(p)
+        return seen
 
     def edge_seq(self, edge: tuple[str, str, str]) -> int:
         u, v, _ = edge
@@ -349,6 +364,7 @@ class _Context:
 
     def not_connected(self, call: T.GradientCallRecord, src: T.SourceRecord, node: str, targets: list[str], anc: set[str], expr: str) -> tuple[str | None, tuple[str, int] | None, list[tuple[str, str, str]]]:
         G = self.G
+        tape = self.trace.tapes[call.tape]
         if src.is_variable:
             var = self.trace.variables.get(src.id)
             if var is not None and var.frame >= 0:
@@ -357,16 +373,57 @@ class _Context:
                     if not other.startswith("v:") or other == node:
                         continue
                     o = self.trace.variables.get(int(other[2:]))
-                    if o is not None and o.frame >= 0 and self.frame_line(o.frame) == site and o.seq > var.seq:
+                    if (
+                        o is not None and o.frame >= 0 and self.frame_line(o.frame) == site
+                        and var.seq < tape.entered <= o.seq and _base_name(o.name) == _base_name(var.name)
+                    ):  # fmt: skip
                         return "recreated_variable", site, []
         else:
             rebound = self.rebinding(node, expr)
             if rebound is not None:
                 return "python_reassignment", rebound, []
+        left = self.left_tensorflow(call, node, anc)
+        if left is not None:
+            return "numpy_roundtrip", left, []
         sources = [f"v:{s.id}" if s.is_variable else f"t:{s.id}" for s in call.sources]
-        if not any(s in anc for s in sources):
+        used = [s for s in sources if s in anc]
+        if not used:
             return "target_not_connected", self.output_line(targets, anc), []
-        return "unused_variable", self.output_line(targets, anc), []
+        if node in G and any(True for _ in G.successors(node)):
+            # used, but what it computed was left out of the target
+            return "unused_variable", self.output_line(targets, anc), []
+        return "unused_variable", self.sibling_line(used, anc) or self.output_line(targets, anc), []
+
+    def left_tensorflow(self, call: T.GradientCallRecord, node: str, anc: set[str]) -> tuple[str, int] | None:
+        """Where a value computed from the source left TensorFlow, when the target depends on a
+        tensor that appeared from outside TensorFlow after that, while the same tape recorded."""
+        G = self.G
+        tape = self.trace.tapes[call.tape]
+        if node not in G:
+            return None
+        derived = nx.descendants(G, node) | {node}
+        end = tape.exited if tape.exited >= 0 else call.seq
+        for e in reversed(self.trace.exports):
+            if not (tape.entered <= e.seq <= end) or not any(f"t:{t}" in derived for t in e.tensors):
+                continue
+            for n in anc:
+                d = G.nodes[n]
+                if d["kind"] == "tensor" and d.get("origin") in ("constant", "numpy") and d["seq"] >= e.seq and d.get("dtype") in gr.FLOATING:
+                    return self.frame_line(e.frame)
+        return None
+
+    def sibling_line(self, used: list[str], anc: set[str]) -> tuple[str, int] | None:
+        """The line where the other sources were last used: where the output leaving this one out is computed."""
+        G = self.G
+        best = None
+        for s in used:
+            if not s.startswith("v:"):
+                continue
+            for _, _, d in G.out_edges(s, data=True):
+                op = d.get("op")
+                if op is not None and op in anc and (best is None or G.nodes[op]["seq"] > G.nodes[best]["seq"]):
+                    best = op
+        return self.line_of(best) if best is not None else None
 
     def output_line(self, targets: list[str], anc: set[str]) -> tuple[str, int] | None:
         """The line computing the output or loss: the target's op, or the user's model code it ran."""
@@ -487,6 +544,11 @@ def _call_exprs(file: str | None, line: int | None, n: int) -> tuple[str, list[s
     else:
         exprs = [None] * n
     return _segment(file, target), exprs
+
+
+def _base_name(name: str) -> str:
+    """A variable's name without TensorFlow's and Keras' uniquifying suffixes (`w_1`, `Variable:0`)."""
+    return re.sub(r"(_\d+)?(:\d+)?(?=/|$)", "", name)
 
 
 def _assigned_names(file: str, line: int) -> set[str]:

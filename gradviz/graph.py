@@ -76,6 +76,8 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
             recording=op.recording, paused=op.paused, name=op.name,
         )  # fmt: skip
         for i, tid in enumerate(ins):
+            if op.callee:
+                break  # arguments flow into the function's placeholders (the call edges below)
             if tid in variables:
                 if op.grad == T.GRAD_ASSIGN and i == 0:
                     assigns.setdefault(tid, []).append((op.seq, node))
@@ -102,6 +104,15 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
                     G.add_edge(f"t:{a}", tensor(b), kind="call", index=i, op=node)
             for i, (a, b) in enumerate(zip(callee.outputs, op.outputs)):
                 G.add_edge(tensor(a), f"t:{b}", kind="call", index=i, op=node)
+
+    for call in trace.calls:  # targets and sources no op consumed still belong in the graph
+        for tid in call.targets:
+            tensor(tid)
+        for src in call.sources:
+            if src.is_variable and src.id in variables:
+                variable(src.id)
+            elif not src.is_variable:
+                tensor(src.id)
 
     # A read after an assign carries the assigned value: the only link from that value onwards.
     for vid, writes in assigns.items():

@@ -14,7 +14,8 @@ Safety rests on three things, each enough on its own for the case it covers:
   also turns off inline event handlers such as ``onerror=``), inline styles, ``data:`` images and
   the renderer's Blob-URL layout worker. Every fetch, image, font, frame or form target elsewhere
   is refused, so the page cannot reach the network even if asked to.
-* The stand-in model never talks to anything: ``send`` is a no-op and export is switched off.
+* The renderer's stand-in model (``gradviz.localModel``) never talks to anything: ``send``
+  is a no-op and export is switched off.
 """
 
 from __future__ import annotations
@@ -41,34 +42,13 @@ _ROOT_ELEMENT_ID = "gradviz-root"
 # JavaScript parsers; lone surrogates cannot be written as UTF-8 at all.
 _UNSAFE_IN_SCRIPT = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
 
-# Stands in for the anywidget model: same method names, Backbone-style "change:<name>" events,
-# no kernel behind it. Kept free of "</" so it can sit inside a <script> element as is.
+# Draws the document with the renderer's own kernel-less model (`gradviz.localModel`, in the
+# bundle): same methods as the anywidget model, `send` goes nowhere, export is off. Kept free of
+# "</" so it can sit inside a <script> element as is.
 _BOOTSTRAP_JS = """\
 (function () {
   "use strict";
-  var root = document.getElementById("%(root)s");
-  var doc = JSON.parse(document.getElementById("%(doc)s").textContent);
-  var state = {document: doc, selected_node: "", selected_finding: "", export_enabled: false};
-  var handlers = {};
-  function emit(event, args) {
-    (handlers[event] || []).slice().forEach(function (cb) { cb.apply(null, args); });
-  }
-  var model = {
-    get: function (name) { return state[name]; },
-    set: function (name, value) {
-      var old = state[name];
-      state[name] = value;
-      if (old !== value) { emit("change:" + name, [model, value]); emit("change", [model]); }
-    },
-    save_changes: function () {},
-    on: function (event, cb) { (handlers[event] = handlers[event] || []).push(cb); },
-    off: function (event, cb) {
-      if (!event) { handlers = {}; return; }
-      handlers[event] = cb ? (handlers[event] || []).filter(function (h) { return h !== cb; }) : [];
-    },
-    send: function () {}
-  };
-  globalThis.gradvizReportModel = model;
+  var root = document.getElementById("ROOT_ID");
   function fail(err) {
     var p = document.createElement("p");
     p.className = "gv-report-error";
@@ -77,24 +57,37 @@ _BOOTSTRAP_JS = """\
     throw err;
   }
   try {
-    Promise.resolve(globalThis.gradviz.render(root, model)).catch(fail);
+    var doc = JSON.parse(document.getElementById("DOCUMENT_ID").textContent);
+    var model = globalThis.gradviz.localModel({
+      document: doc, selected_node: "", selected_finding: "", export_enabled: false
+    });
+    globalThis.gradvizReportModel = model;
+    globalThis.gradviz.render(root, model);
+    document.documentElement.classList.add("gv-drawn");
   } catch (err) {
     fail(err);
   }
 })();
-""" % {"root": _ROOT_ELEMENT_ID, "doc": _DOCUMENT_ELEMENT_ID}
+""".replace("ROOT_ID", _ROOT_ELEMENT_ID).replace("DOCUMENT_ID", _DOCUMENT_ELEMENT_ID)
 
+# The renderer draws its own header (program, time, versions, headline) below the title; the
+# page's copy of those is for viewers that run no script or a renderer that failed, and hides
+# once the drawing is up.
 _STYLE = """\
 :root { color-scheme: light dark; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; }
-.gv-report-header { padding: 12px 20px; border-bottom: 1px solid #8884; }
-.gv-report-header h1 { font-size: 18px; margin: 0 0 4px; }
-.gv-report-header .gv-headline { font-size: 15px; margin: 0 0 6px; font-weight: 600; }
+html, body { height: 100%; margin: 0; }
+body { display: flex; flex-direction: column;
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; }
+.gv-report-header { padding: 6px 14px; border-bottom: 1px solid #8884; }
+.gv-report-header h1 { font-size: 15px; margin: 0; overflow-wrap: anywhere; }
+.gv-report-header .gv-headline { font-size: 15px; margin: 6px 0; font-weight: 600; }
 .gv-report-header dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px;
-  margin: 0; font-size: 12px; opacity: .85; }
+  margin: 0 0 4px; font-size: 12px; }
 .gv-report-header dt { font-weight: 600; }
 .gv-report-header dd { margin: 0; overflow-wrap: anywhere; }
-#gradviz-root { min-height: 70vh; }
+.gv-drawn .gv-report-header .gv-fallback { display: none; }
+#gradviz-root { flex: 1; min-height: 0; }
+#gradviz-root > .gradviz-root { height: 100%; }
 .gv-report-error, .gv-report-header .gv-run-error { color: #c62828; }
 .gv-noscript { padding: 12px 20px; }
 """
@@ -150,9 +143,7 @@ def report_html(document: Document, *, title: str | None = None) -> str:
 """
 
 
-def save_report(
-    document: Document, path: str | pathlib.Path, *, title: str | None = None
-) -> pathlib.Path:
+def save_report(document: Document, path: str | pathlib.Path, *, title: str | None = None) -> pathlib.Path:
     """Write :func:`report_html` to ``path`` (UTF-8) and return the path, parent folders created."""
     path = pathlib.Path(path)
     text = report_html(document, title=title)
@@ -240,10 +231,12 @@ def _header_html(document: Document, title: str) -> str:
     headline = summary.get("headline") or ""
     return f"""<header class="gv-report-header">
 <h1>{esc(title)}</h1>
+<div class="gv-fallback">
 <p class="gv-headline">{esc(str(headline))}</p>
 <dl>
 {details}{error}
 </dl>
+</div>
 </header>"""
 
 

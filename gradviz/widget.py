@@ -109,9 +109,7 @@ class GraphWidget(anywidget.AnyWidget):
         except GradvizError as exc:
             self.send({"type": "export_html", "error": str(exc)})
             return
-        self.send(
-            {"type": "export_html", "html": html, "filename": suggested_filename(self.document)}
-        )
+        self.send({"type": "export_html", "html": html, "filename": suggested_filename(self.document)})
 
 
 def _plural(n: int, noun: str) -> str:

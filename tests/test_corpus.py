@@ -197,6 +197,22 @@ def _all_sources(doc: dict) -> list[tuple[dict, dict]]:
     return [(c, s) for c in doc.get("gradient_calls") or [] for s in c.get("sources") or []]
 
 
+def _mismatch(exp: Expectation, case: Case, src: dict) -> list[str]:
+    wrong = []
+    if src.get("status") != exp.status:
+        wrong.append(f"status {src.get('status')!r} != {exp.status!r}")
+    if exp.cause is not None and src.get("cause") != exp.cause:
+        wrong.append(f"cause {src.get('cause')!r} != {exp.cause!r}")
+    if exp.status == "ok" and src.get("cause") is not None:
+        wrong.append(f"cause {src.get('cause')!r} on a connected source")
+    if exp.line is not None:
+        if src.get("culprit_line") != exp.line:
+            wrong.append(f"culprit_line {src.get('culprit_line')!r} != {exp.line}")
+        if not _same_file(src.get("culprit_file"), case.path):
+            wrong.append(f"culprit_file {src.get('culprit_file')!r} is not {case.path}")
+    return wrong
+
+
 def check_document(case: Case, doc: dict) -> list[str]:
     """Every way the document disagrees with the case's expectations, as developer-facing sentences."""
     problems: list[str] = []
@@ -207,36 +223,31 @@ def check_document(case: Case, doc: dict) -> list[str]:
         for call, src in pairs:
             if src.get("status") != "ok" or src.get("cause") is not None:
                 problems.append(f"`all-ok` but a false alarm: {_describe_source(call, src)}")
-    covered: set[int] = set()
+    covered: set[int] = set()  # sources an expectation holds for
+    reported: set[int] = set()  # sources already named in a failed expectation
     for exp in case.expectations:
         matched = [(c, s) for c, s in pairs if _source_matches(exp, c.get("line"), s)]
         if not matched:
-            known = "; ".join(
-                f"line {c.get('line')}: expr={s.get('expr')!r} name={s.get('name')!r}" for c, s in pairs
-            )
+            known = "; ".join(f"line {c.get('line')}: expr={s.get('expr')!r} name={s.get('name')!r}" for c, s in pairs)
             problems.append(f"{exp.describe()}: no such source in the document (it has: {known or 'none'})")
             continue
+        # A call line that ran several times may be reported once per run: one run that matches
+        # is enough, and a run that matches nothing is caught below as an unexpected finding.
+        mismatches = []
         for call, src in matched:
-            covered.add(id(src))
-            wrong = []
-            if src.get("status") != exp.status:
-                wrong.append(f"status {src.get('status')!r} != {exp.status!r}")
-            if exp.cause is not None and src.get("cause") != exp.cause:
-                wrong.append(f"cause {src.get('cause')!r} != {exp.cause!r}")
-            if exp.status == "ok" and src.get("cause") is not None:
-                wrong.append(f"cause {src.get('cause')!r} on a connected source")
-            if exp.line is not None:
-                if src.get("culprit_line") != exp.line:
-                    wrong.append(f"culprit_line {src.get('culprit_line')!r} != {exp.line}")
-                if not _same_file(src.get("culprit_file"), case.path):
-                    wrong.append(f"culprit_file {src.get('culprit_file')!r} is not {case.path}")
+            wrong = _mismatch(exp, case, src)
             if wrong:
-                problems.append(f"{exp.describe()}: {', '.join(wrong)}. Document: {_describe_source(call, src)}")
+                mismatches.append(f"{exp.describe()}: {', '.join(wrong)}. Document: {_describe_source(call, src)}")
+            else:
+                covered.add(id(src))
+        if len(mismatches) == len(matched):
+            problems.extend(mismatches)
+            reported.update(id(s) for _, s in matched)
     for call, src in pairs:
         status, cause = src.get("status"), src.get("cause")
         if status == "none" and cause not in CAUSES:
             problems.append(f"a missing gradient without a known cause: {_describe_source(call, src)}")
-        if status == "none" and id(src) not in covered and not case.all_ok:
+        if status == "none" and id(src) not in covered | reported and not case.all_ok:
             problems.append(f"unexpected finding (no expectation covers it): {_describe_source(call, src)}")
     return problems
 
@@ -248,7 +259,9 @@ def test_case_is_well_formed(path: Path) -> None:
     for exp in case.expectations:
         for key in ("line", "call"):
             value = getattr(exp, key)
-            assert value is None or 1 <= value <= len(lines), f"{path.name}: {exp.describe()}: {key}={value} is outside the file"
+            assert value is None or 1 <= value <= len(lines), (
+                f"{path.name}: {exp.describe()}: {key}={value} is outside the file"
+            )
             assert value is None or not lines[value - 1].lstrip().startswith("#"), (
                 f"{path.name}: {exp.describe()}: {key}={value} points at a comment"
             )
@@ -261,7 +274,11 @@ def test_case(path: Path, tmp_path: Path) -> None:
     out = tmp_path / "doc.json"
     proc = subprocess.run(
         [sys.executable, "-m", "gradviz", "run", str(path), "--json", str(out)],
-        capture_output=True, text=True, timeout=TIMEOUT_S, env=_env(), cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env=_env(),
+        cwd=ROOT,
     )
     tail = f"\n--- stdout (tail) ---\n{proc.stdout[-1500:]}\n--- stderr (tail) ---\n{proc.stderr[-3000:]}"
     if case.exit_nonzero:
@@ -273,7 +290,9 @@ def test_case(path: Path, tmp_path: Path) -> None:
     assert out.exists(), f"{path.name}: gradviz run wrote no JSON document{tail}"
     doc = json.loads(out.read_text())
     problems = check_document(case, doc)
-    assert not problems, f"{path.name} (document headline: {doc.get('summary', {}).get('headline')!r}):\n  " + "\n  ".join(problems)
+    assert not problems, (
+        f"{path.name} (document headline: {doc.get('summary', {}).get('headline')!r}):\n  " + "\n  ".join(problems)
+    )
 
 
 def test_corpus_covers_every_cause() -> None:
@@ -283,9 +302,8 @@ def test_corpus_covers_every_cause() -> None:
     assert not thin, f"causes covered by fewer than two scripts: {thin}"
     clean = [c.path.name for c in cases if c.all_ok]
     assert len(clean) >= 5, f"only {len(clean)} clean scripts: {clean}"
-    unknown = {c.path.name for c in cases} - {f"{x}_" for x in ()}
-    prefixes = (*CAUSES, "clean", "zero")
-    misnamed = sorted(n for n in unknown if not n.startswith(tuple(f"{p}_" for p in prefixes)))
+    prefixes = tuple(f"{p}_" for p in (*CAUSES, "clean", "zero"))
+    misnamed = sorted(c.path.name for c in cases if not c.path.name.startswith(prefixes))
     assert not misnamed, f"case files must be named <cause>_*.py, clean_*.py or zero_*.py: {misnamed}"
 
 
@@ -304,10 +322,15 @@ def test_ground_truth(path: Path, tmp_path: Path) -> None:
     out = tmp_path / "truth.json"
     proc = subprocess.run(
         [sys.executable, __file__, "--truth", str(path), str(out)],
-        capture_output=True, text=True, timeout=TIMEOUT_S, env=_env(), cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env=_env(),
+        cwd=ROOT,
     )
     tail = f"\n--- stderr (tail) ---\n{proc.stderr[-3000:]}"
     assert (proc.returncode != 0) == case.exit_nonzero, f"{path.name}: plain run exited {proc.returncode}{tail}"
+    assert out.exists(), f"{path.name}: the recorder wrote nothing{tail}"
     calls = json.loads(out.read_text())
     # A call line that runs several times (a loop, a traced train step) counts by its worst outcome.
     merged: dict[tuple[int, int], dict] = {}
@@ -321,9 +344,14 @@ def test_ground_truth(path: Path, tmp_path: Path) -> None:
     problems, covered = [], set()
     for exp in case.expectations:
         hits = [
-            (k, s) for k, s in merged.items()
+            (k, s)
+            for k, s in merged.items()
             if (exp.call is None or s["call_line"] == exp.call)
-            and (_names_match(s["name"], exp.name) if exp.name else s["expr"] is not None and _normalize_expr(s["expr"]) == exp.expr)
+            and (
+                _names_match(s["name"], exp.name)
+                if exp.name
+                else s["expr"] is not None and _normalize_expr(s["expr"]) == exp.expr
+            )
         ]
         if not hits:
             problems.append(f"{exp.describe()}: TF saw no such source; it saw {sorted(merged.values(), key=str)}")
@@ -354,19 +382,6 @@ def _record_truth(script: str, out: str) -> int:
     calls: list[dict] = []
     original = backprop.GradientTape.gradient
 
-    def written_sources(line: int) -> list[str] | None:
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "gradient" and node.lineno <= line <= node.end_lineno
-            ):
-                kw = {k.arg: k.value for k in node.keywords}
-                arg = node.args[1] if len(node.args) > 1 else kw.get("sources")
-                if isinstance(arg, (ast.List, ast.Tuple)):
-                    return [ast.unparse(e) for e in arg.elts]
-                return [ast.unparse(arg)] if arg is not None else None
-        return None
-
     def status(g) -> str:
         if g is None:
             return "none"
@@ -383,23 +398,22 @@ def _record_truth(script: str, out: str) -> int:
             frame, direct = frame.f_back, False
         line = frame.f_lineno if frame is not None else None
         flat_sources, flat_grads = tf.nest.flatten(sources), tf.nest.flatten(result)
-        exprs = written_sources(line) if direct and line else None
-        if exprs is not None and len(exprs) != len(flat_sources):
-            exprs = [f"{exprs[0]}[{i}]" for i in range(len(flat_sources))] if len(exprs) == 1 else None
-        elif exprs is not None and isinstance(sources, (list, tuple)) and len(exprs) == 1 and not _is_literal_list(tree, line):
-            exprs = [f"{exprs[0]}[0]"]
-        calls.append({
-            "line": line,
-            "sources": [
-                {
-                    "expr": exprs[i] if exprs else None,
-                    "name": getattr(s, "path", None) or getattr(s, "name", None),
-                    "status": status(g),
-                    "symbolic": not tf.executing_eagerly(),
-                }
-                for i, (s, g) in enumerate(zip(flat_sources, flat_grads))
-            ],
-        })
+        is_sequence = isinstance(sources, (list, tuple, dict))
+        exprs = _written_sources(tree, line, is_sequence, len(flat_sources)) if direct and line else None
+        calls.append(
+            {
+                "line": line,
+                "sources": [
+                    {
+                        "expr": exprs[i] if exprs else None,
+                        "name": getattr(s, "path", None) or getattr(s, "name", None),
+                        "status": status(g),
+                        "symbolic": not tf.executing_eagerly(),
+                    }
+                    for i, (s, g) in enumerate(zip(flat_sources, flat_grads))
+                ],
+            }
+        )
         return result
 
     backprop.GradientTape.gradient = gradient
@@ -419,13 +433,29 @@ def _record_truth(script: str, out: str) -> int:
     return rc
 
 
-def _is_literal_list(tree: ast.AST, line: int) -> bool:
+def _written_sources(tree: ast.AST, line: int, is_sequence: bool, count: int) -> list[str] | None:
+    """The sources of the ``.gradient(...)`` call on ``line`` as written, one per flattened source.
+
+    A list literal gives its elements; any other expression ``e`` gives ``e`` for a single
+    source and ``e[i]`` for a sequence (``model.trainable_variables[2]``).
+    """
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "gradient":
-            if node.lineno <= line <= node.end_lineno:
-                arg = node.args[1] if len(node.args) > 1 else None
-                return isinstance(arg, (ast.List, ast.Tuple))
-    return False
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "gradient"
+            and node.lineno <= line <= node.end_lineno
+        ):
+            arg = node.args[1] if len(node.args) > 1 else {k.arg: k.value for k in node.keywords}.get("sources")
+            if isinstance(arg, (ast.List, ast.Tuple)):
+                exprs = [ast.unparse(e) for e in arg.elts]
+                return exprs if len(exprs) == count else None
+            if arg is None:
+                return None
+            if not is_sequence:
+                return [ast.unparse(arg)]
+            return [f"{ast.unparse(arg)}[{i}]" for i in range(count)]
+    return None
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--truth"]:

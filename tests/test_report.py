@@ -35,7 +35,10 @@ MAX_REPORT_BYTES_1000_OPS = 1_500_000
 FAKE_BUNDLE = """\
 (function () {
   // a comment with </script> in it
-  globalThis.gradviz = {render: function (el, model) { el.textContent = "</script>"; }};
+  globalThis.gradviz = {
+    localModel: function (values) { return {get: function (k) { return values[k]; }}; },
+    render: function (el, model) { el.textContent = "</script>"; }
+  };
 })();
 """
 
@@ -129,27 +132,29 @@ def test_csp_allows_only_the_inline_scripts_and_a_blob_worker(fake_bundle: str, 
         assert forbidden not in everything
     # Scripts run by hash, so no injected inline script or onerror= handler can run.
     executable = [text for attrs, text in parse(page).scripts if attrs.get("type") is None]
-    hashes = {
-        "'sha256-" + base64.b64encode(hashlib.sha256(t.encode()).digest()).decode() + "'"
-        for t in executable
-    }
+    hashes = {"'sha256-" + base64.b64encode(hashlib.sha256(t.encode()).digest()).decode() + "'" for t in executable}
     assert sorted(csp["script-src"]) == sorted(hashes)
     assert len(executable) == 2 and "</script" not in executable[0].lower()
 
 
 def test_header_says_what_ran_when_and_with_which_versions(fake_bundle: str, documents: Any) -> None:
     page = report_html(documents.outside_tape_document())
-    for text in ("train.py", "2026-01-02 03:04:05 UTC", "TensorFlow 2.21.0", "Keras 3.12.0",
-                 "Python 3.11.2", "gradviz 0.1.0", "1 of 1 gradients is missing"):
+    for text in (
+        "train.py",
+        "2026-01-02 03:04:05 UTC",
+        "TensorFlow 2.21.0",
+        "Keras 3.12.0",
+        "Python 3.11.2",
+        "gradviz 0.1.0",
+        "1 of 1 gradients is missing",
+    ):
         assert text in page
     # Viewers without JavaScript still get the finding and its culprit line.
-    noscript = page[page.index("<noscript>"):page.index("</noscript>")]
+    noscript = page[page.index("<noscript>") : page.index("</noscript>")]
     assert "outside_tape at train.py:5" in noscript and "z = y * 2" in noscript
 
 
-def test_save_report_writes_what_report_html_returns(
-    fake_bundle: str, documents: Any, tmp_path: Path
-) -> None:
+def test_save_report_writes_what_report_html_returns(fake_bundle: str, documents: Any, tmp_path: Path) -> None:
     doc = documents.outside_tape_document(variable_name="w\u00e9ight \u2028")
     path = save_report(doc, tmp_path / "nested" / "r.html", title="T")
     assert path == tmp_path / "nested" / "r.html"
@@ -205,24 +210,25 @@ def test_report_draws_the_broken_edge_and_the_finding(
     page.wait_for_selector(BROKEN_EDGE, state="attached", timeout=15_000)
     assert page.locator(GRAPH).count() >= 3
     broken = page.locator(BROKEN_EDGE).first
-    stroke = broken.evaluate(
-        "el => { const p = el.matches('path, line, polyline') ? el : el.querySelector('path, line, polyline');"
-        " const s = getComputedStyle(p); return [s.stroke, s.strokeDasharray]; }"
+    red, dash = broken.locator("path.gv-line").evaluate(
+        "el => [getComputedStyle(el).stroke, getComputedStyle(el).strokeDasharray]"
     )
-    red, dash = stroke
     r, g, b = (int(v) for v in re.findall(r"\d+", red)[:3])
     assert r > 150 and g < 100 and b < 100, f"broken edge is not red: {red}"
     assert dash not in ("", "none"), "broken edge is not dashed"
     finding = page.locator(FINDING).first.inner_text()
     assert "outside_tape" in finding and "train.py:5" in finding and "z = y * 2" in finding
+    # What ran, when, with which versions: the title from Python, the rest drawn by the renderer.
+    assert page.get_by_role("heading", name="gradviz: train.py").is_visible()
+    shown = page.locator("body").inner_text()
+    for text in ("train.py", "2026-01-02 03:04:05 UTC", "TensorFlow 2.21.0", "Python 3.11.2"):
+        assert text in shown
     page.screenshot(path=str(artifacts_dir / "report.png"), full_page=True)
     assert_offline_and_clean(browser_log, url)
 
 
 @pytest.mark.browser
-def test_clicking_a_node_shows_its_details(
-    page: Any, browser_log: Any, documents: Any, tmp_path: Path
-) -> None:
+def test_clicking_a_node_shows_its_details(page: Any, browser_log: Any, documents: Any, tmp_path: Path) -> None:
     url = open_report(page, save_report(documents.outside_tape_document(), tmp_path / "r.html"))
     page.wait_for_selector(BROKEN_EDGE, state="attached", timeout=15_000)
     page.locator(VARIABLE).filter(has_text="x").first.click()
@@ -238,9 +244,7 @@ def test_clicking_a_node_shows_its_details(
 def test_hostile_layer_name_shows_as_text_and_runs_nothing(
     page: Any, browser_log: Any, documents: Any, tmp_path: Path
 ) -> None:
-    doc = documents.with_hostile_names(
-        documents.outside_tape_document(), scope=IMG_XSS, name=SCRIPT_XSS
-    )
+    doc = documents.with_hostile_names(documents.outside_tape_document(), scope=IMG_XSS, name=SCRIPT_XSS)
     url = open_report(page, save_report(doc, tmp_path / "r.html"))
     page.wait_for_selector(BROKEN_EDGE, state="attached", timeout=15_000)
     page.wait_for_timeout(300)  # give any injected handler its chance to fire
@@ -253,9 +257,7 @@ def test_hostile_layer_name_shows_as_text_and_runs_nothing(
 
 
 @pytest.mark.browser
-def test_1000_op_report_renders_offline(
-    page: Any, browser_log: Any, documents: Any, tmp_path: Path
-) -> None:
+def test_1000_op_report_renders_offline(page: Any, browser_log: Any, documents: Any, tmp_path: Path) -> None:
     url = open_report(page, save_report(documents.synthetic_document(1000), tmp_path / "r.html"))
     page.wait_for_selector(GRAPH, state="attached", timeout=30_000)
     assert page.locator(FINDING).first.inner_text()

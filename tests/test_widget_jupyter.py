@@ -62,9 +62,7 @@ def fake_widget_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_repr_names_the_missing_gradient_and_its_line(fake_widget_bundle: None, documents: Any) -> None:
     widget = GraphWidget(documents.outside_tape_document())
-    assert repr(widget) == (
-        "<GraphWidget: 1 gradient call, 1 missing gradient (outside_tape at train.py:5)>"
-    )
+    assert repr(widget) == ("<GraphWidget: 1 gradient call, 1 missing gradient (outside_tape at train.py:5)>")
     data, _ = widget._repr_mimebundle_()
     assert data["text/plain"] == repr(widget)
     import IPython.lib.pretty
@@ -239,11 +237,32 @@ def _run_cell(page: Any, index: int) -> None:
     )
 
 
+NOTEBOOK_IDLE = """() => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+    const running = [...panel.node.querySelectorAll(".jp-InputPrompt")].some((p) => p.textContent.includes("*"));
+    return Boolean(kernel) && kernel.status === "idle" && !running;
+}"""
+
+
+def _wait_for_widget(page: Any, cell: Any) -> None:
+    """Wait for the cell's widget to draw the broken edge; fail early, with the outputs, if it never will."""
+    deadline = time.monotonic() + KERNEL_WORK_TIMEOUT_MS / 1000
+    idle_since = None
+    while not cell.locator(BROKEN_EDGE).count():
+        now = time.monotonic()
+        idle_since = (idle_since or now) if page.evaluate(NOTEBOOK_IDLE) else None
+        if now > deadline or (idle_since is not None and now - idle_since > 20):
+            outputs = "\n---\n".join(page.locator(".jp-OutputArea").all_inner_texts())
+            pytest.fail(f"the %%gradtape cell drew no broken edge; the notebook's outputs:\n{outputs}")
+        time.sleep(0.5)
+
+
 @pytest.mark.browser
 @pytest.mark.jupyter
 @pytest.mark.slow
 def test_gradtape_widget_in_jupyterlab(
-    jupyter_lab: JupyterLab, page: Any, browser_log: Any, artifacts_dir: pathlib.Path
+    jupyter_lab: JupyterLab, page: Any, browser_log: Any, artifacts_dir: pathlib.Path, tmp_path: pathlib.Path
 ) -> None:
     _write_notebook(jupyter_lab.notebooks / "gradtape.ipynb")
     page.set_default_timeout(60_000)
@@ -266,9 +285,10 @@ def test_gradtape_widget_in_jupyterlab(
         }"""
     )
 
-    output = page.locator(".jp-Cell").nth(1).locator(".jp-OutputArea")
+    cell = page.locator(".jp-Cell").nth(1)
+    output = cell.locator(".jp-OutputArea")
     try:
-        output.locator(BROKEN_EDGE).first.wait_for(state="attached", timeout=KERNEL_WORK_TIMEOUT_MS)
+        _wait_for_widget(page, cell)
     finally:
         page.screenshot(path=str(artifacts_dir / "jupyterlab-widget.png"))
     # The cell still prints what TensorFlow returned: the magic explains, it does not change.
@@ -292,4 +312,16 @@ def test_gradtape_widget_in_jupyterlab(
 
     output.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts_dir / "jupyterlab-widget.png"))
+
+    # "Export HTML" asks the kernel for the report and downloads it; the file draws offline.
+    with page.expect_download(timeout=60_000) as download_info:
+        output.get_by_role("button", name="Export HTML").click()
+    download = download_info.value
+    assert re.fullmatch(r"gradviz-[\w.-]+\.html", download.suggested_filename)
+    exported = tmp_path / download.suggested_filename
+    download.save_as(exported)
+    report_page = page.context.new_page()
+    report_page.goto(exported.resolve().as_uri())
+    report_page.locator(BROKEN_EDGE).first.wait_for(state="attached", timeout=15_000)
+    assert "z = y * 2" in report_page.locator(FINDING).first.inner_text()
     assert browser_log.page_errors == []

@@ -116,8 +116,8 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     swatch("var(--gv-outside)", "var(--gv-outside-bg)", "outside tape", 1, true),
     h("span", null, h("span", { style: "color:var(--gv-none);font-weight:700" }, "- - ▸"), "broken edge"));
   canvas.el.appendChild(legend);
-  const findingsSlot = h("div");
-  const detailsSlot = h("div");
+  const findingsSlot = h("div", { class: "gv-findings-slot" });
+  const detailsSlot = h("div", { class: "gv-details-slot" });
   const side = h("div", { class: "gv-side" }, findingsSlot, detailsSlot);
   root.append(headerSlot, headlineSlot, h("div", { class: "gv-body" }, h("div", { class: "gv-main" }, toolbar, canvas.el), side));
 
@@ -163,7 +163,18 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     expandAll.disabled = groups.byPath.size === 0 || folded.nodes.size > EXPAND_ALL_LIMIT;
     expandAll.title = expandAll.disabled ? `Too many nodes (${folded.nodes.size}) to lay out at once: expand scopes one by one` : "Open every scope";
     renderSide();
-    relayout(null, after ?? (resetExpansion ? () => canvas.fit() : null));
+    relayout(null, after ?? (resetExpansion ? initialCamera : null));
+  }
+
+  /** Fit the graph; when that would be unreadably small, show the broken edges (or the top) instead. */
+  function initialCamera(): void {
+    if (!view || canvas.fitScale() >= 0.5) {
+      canvas.fit();
+      return;
+    }
+    const broken = view.edges.filter((e) => e.broken.length).flatMap((e) => [e.source, e.target]);
+    if (broken.length) canvas.centreOnAll([...new Set(broken)], false);
+    else canvas.showTop();
   }
 
   function focusFinding(key: string, fromUser: boolean): void {
@@ -227,14 +238,7 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     const my = ++token;
     afterLayout = after;
     const v = computeView(folded, groups, expanded);
-    const request: LayoutRequest = {
-      nodes: v.nodes.map((n) => ({ id: n.id, parent: n.parent, ...nodeSize(n) })),
-      clusters: v.clusters.map((c) => ({ id: c.id, parent: c.parent })),
-      edges: v.edges.map((e) => {
-        const b = badgeSize(e);
-        return { id: e.id, source: e.source, target: e.target, labelWidth: b?.width, labelHeight: b?.height };
-      }),
-    };
+    const request = layoutRequest(v);
     const key = JSON.stringify(request);
     const cached = cache.get(key);
     const t0 = performance.now();
@@ -248,11 +252,15 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
       const took = performance.now() - t0;
       status.textContent = `${v.nodes.length} shown · ${folded.nodes.size} nodes · ${cached ? "cached" : `layout ${Math.round(took)} ms`}`;
       root.dataset.layoutMs = String(Math.round(took));
+      root.dataset.layoutEngine = layouts.usesWorker ? "worker" : "main-thread";
       if (anchor) canvas.keepAnchor(anchor.id, anchor.at);
+      if (layouts.usesWorker) setTimeout(() => my === token && warmExpansions(v), 50);
       const after = afterLayout;
       afterLayout = null;
       after?.();
       root.dataset.rendered = String(Number(root.dataset.rendered ?? 0) + 1);
+      // For tests and benchmarks: fired after every redraw.
+      root.dispatchEvent(new CustomEvent("gradviz-rendered", { bubbles: true, detail: { nodes: v.nodes.length, layoutMs: took, workerMs: layout.ms } }));
     };
     if (cached) {
       done(cached);
@@ -262,6 +270,15 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     layouts.layout(request).then(done, (err) => {
       if (my === token) status.textContent = `layout failed: ${String(err)}`;
     });
+  }
+
+  /** After a draw: pre-compute, in the worker's idle time, the layouts of expanding each visible group. */
+  function warmExpansions(v: View): void {
+    const collapsed = v.nodes.filter((n) => n.group).sort((a, b) => b.brokenInside - a.brokenInside).slice(0, 30);
+    const base = expanded;
+    const f = folded;
+    const gs = groups;
+    layouts.warm(collapsed.map((n) => () => layoutRequest(computeView(f, gs, new Set([...base, n.group!.path])))));
   }
 
   function applyEmphasis(): void {
@@ -389,10 +406,11 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
   const onExportEnabled = (): void => {
     headerSlot.replaceChildren(renderHeader(doc, model.get("export_enabled") ? exportButton : null));
   };
-  const onCustom = (msg: { type?: string; html?: string; filename?: string }): void => {
-    if (!msg || msg.type !== "export_html" || typeof msg.html !== "string") return;
-    download(msg.html, msg.filename || "gradviz-report.html");
+  const onCustom = (msg: { type?: string; html?: string; filename?: string; error?: string }): void => {
+    if (!msg || msg.type !== "export_html") return;
     if (exportPending) resetExport();
+    if (typeof msg.html === "string") download(msg.html, msg.filename || "gradviz-report.html");
+    else status.textContent = `Export failed: ${msg.error ?? "no HTML received"}`;
   };
   model.on("change:document", onDocument);
   model.on("change:selected_node", onSelectedNode);
@@ -402,7 +420,7 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
 
   // Re-fit when the widget first gets a real size (it may be laid out after render()).
   const resize = typeof ResizeObserver !== "undefined" ? new ResizeObserver(() => {
-    if (!cameraTouched && view) canvas.fit();
+    if (!cameraTouched && view) initialCamera();
   }) : null;
   resize?.observe(canvas.el);
   const touch = (): void => {
@@ -424,6 +442,17 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     canvas.dispose();
     layouts.dispose();
     root.remove();
+  };
+}
+
+function layoutRequest(v: View): LayoutRequest {
+  return {
+    nodes: v.nodes.map((n) => ({ id: n.id, parent: n.parent, ...nodeSize(n) })),
+    clusters: v.clusters.map((c) => ({ id: c.id, parent: c.parent })),
+    edges: v.edges.map((e) => {
+      const b = badgeSize(e);
+      return { id: e.id, source: e.source, target: e.target, labelWidth: b?.width, labelHeight: b?.height };
+    }),
   };
 }
 

@@ -1,6 +1,13 @@
 /**
- * Layered layout of the visible view (dagre, compound: expanded groups are clusters).
- * Pure and DOM-free: it runs inside the Web Worker, or on the main thread as a fallback.
+ * Layered layout of the visible view, one scope level at a time.
+ *
+ * dagre (flat) lays out the direct children of each expanded group on their own,
+ * innermost first; an expanded group then enters its parent's layout as one box of
+ * its computed size (TensorBoard's approach). Every level stays small, and each level's
+ * result is cached by its content, so expanding a group re-lays out only that group
+ * and its ancestors. An edge between nodes in different groups follows its route at
+ * the level where their groups meet, joined to the real endpoints.
+ * Pure and DOM-free: runs inside the Web Worker, or on the main thread as a fallback.
  */
 import { Graph, layout } from "@dagrejs/dagre";
 
@@ -32,58 +39,184 @@ export interface LayoutResult {
   ms: number;
 }
 
-/** Room above a cluster's content for its title bar. */
-export const CLUSTER_HEADER = 22;
+/** Height of a cluster's title bar. */
+export const CLUSTER_HEADER = 20;
+const PAD = 12; // cluster padding left, right and bottom
+const MARGIN = 20;
 
-export function layoutGraph(req: LayoutRequest): LayoutResult {
-  const t0 = Date.now();
-  const g = new Graph({ compound: true, multigraph: true });
-  g.setGraph({ rankdir: "TB", nodesep: 22, edgesep: 12, ranksep: 38, marginx: 24, marginy: 24 });
+interface LevelInput {
+  nodes: { id: string; width: number; height: number }[];
+  edges: { id: string; source: string; target: string; labelWidth?: number; labelHeight?: number }[];
+}
+
+interface LevelResult {
+  width: number;
+  height: number;
+  nodes: Record<string, Point>; // top-left, relative to the level's origin
+  edges: Record<string, { points: Point[]; label: Point | null }>;
+}
+
+const levelCache = new Map<string, LevelResult>();
+const LEVEL_CACHE_SIZE = 400;
+
+/** Lay out one level with dagre; cached by content. */
+export function layoutLevel(input: LevelInput): LevelResult {
+  const key = JSON.stringify(input);
+  const hit = levelCache.get(key);
+  if (hit) return hit;
+  if (input.nodes.length === 0) return { width: 0, height: 0, nodes: {}, edges: {} };
+  const g = new Graph({ multigraph: true });
+  const big = input.nodes.length > 60;
+  // network-simplex ranks best but is slow on larger levels; tight-tree is close and much faster.
+  g.setGraph({ rankdir: "TB", nodesep: 22, edgesep: 12, ranksep: 40, marginx: 0, marginy: 0, ranker: big ? "tight-tree" : "network-simplex" });
   g.setDefaultEdgeLabel(() => ({}));
-  for (const c of req.clusters) g.setNode(c.id, {});
-  for (const n of req.nodes) g.setNode(n.id, { width: n.width, height: n.height });
-  for (const c of req.clusters) if (c.parent) g.setParent(c.id, c.parent);
-  for (const n of req.nodes) if (n.parent) g.setParent(n.id, n.parent);
-  for (const e of req.edges) {
+  for (const n of input.nodes) g.setNode(n.id, { width: n.width, height: n.height });
+  for (const e of input.edges) {
     const label = e.labelWidth ? { width: e.labelWidth, height: e.labelHeight ?? 16, labelpos: "c" } : {};
     g.setEdge(e.source, e.target, label, e.id);
   }
   layout(g);
-
-  const box = (id: string): Box => {
-    const n = g.node(id) as { x: number; y: number; width: number; height: number };
-    return { x: n.x - n.width / 2, y: n.y - n.height / 2, width: n.width, height: n.height };
-  };
-  const result: LayoutResult = { nodes: {}, clusters: {}, edges: {}, width: 0, height: 0, ms: 0 };
-  for (const n of req.nodes) result.nodes[n.id] = box(n.id);
-  for (const c of req.clusters) {
-    const b = box(c.id);
-    // dagre leaves no room for a title: grow the box upwards into the rank gap.
-    result.clusters[c.id] = { x: b.x, y: b.y - CLUSTER_HEADER, width: b.width, height: b.height + CLUSTER_HEADER };
+  const out: LevelResult = { width: 0, height: 0, nodes: {}, edges: {} };
+  for (const n of input.nodes) {
+    const d = g.node(n.id) as { x: number; y: number; width: number; height: number };
+    out.nodes[n.id] = { x: d.x - d.width / 2, y: d.y - d.height / 2 };
   }
-  for (const e of req.edges) {
+  for (const e of input.edges) {
     const d = g.edge({ v: e.source, w: e.target, name: e.id }) as { points?: Point[]; x?: number; y?: number };
-    result.edges[e.id] = {
+    out.edges[e.id] = {
       points: (d.points ?? []).map((p) => ({ x: p.x, y: p.y })),
       label: e.labelWidth && d.x !== undefined && d.y !== undefined ? { x: d.x, y: d.y } : null,
     };
   }
   const graph = g.graph() as { width?: number; height?: number };
-  result.width = graph.width ?? 0;
-  result.height = graph.height ?? 0;
-  // Cluster titles may stick out above the top margin.
-  let minY = 0;
-  for (const c of Object.values(result.clusters)) minY = Math.min(minY, c.y - 4);
-  if (minY < 0) shiftY(result, -minY);
-  result.ms = Date.now() - t0;
-  return result;
+  out.width = graph.width ?? 0;
+  out.height = graph.height ?? 0;
+  if (levelCache.size >= LEVEL_CACHE_SIZE) levelCache.delete(levelCache.keys().next().value!);
+  levelCache.set(key, out);
+  return out;
 }
 
-function shiftY(r: LayoutResult, dy: number): void {
-  for (const b of [...Object.values(r.nodes), ...Object.values(r.clusters)]) b.y += dy;
-  for (const e of Object.values(r.edges)) {
-    for (const p of e.points) p.y += dy;
-    if (e.label) e.label.y += dy;
+const ROOT = "\u0000root";
+const inPort = (cluster: string): string => `${cluster}\u0000in`;
+const outPort = (cluster: string): string => `${cluster}\u0000out`;
+const PORT = { width: 2, height: 2 };
+
+/** One leg of an edge's route, laid out in one level. */
+interface Leg {
+  level: string;
+  edge: string; // level edge id
+}
+
+export function layoutGraph(req: LayoutRequest): LayoutResult {
+  const t0 = Date.now();
+  const parentOf = new Map<string, string>();
+  const children = new Map<string, string[]>([[ROOT, []]]);
+  for (const c of req.clusters) children.set(c.id, []);
+  const size = new Map<string, { width: number; height: number }>();
+  for (const c of req.clusters) parentOf.set(c.id, c.parent ?? ROOT);
+  for (const n of req.nodes) {
+    parentOf.set(n.id, n.parent ?? ROOT);
+    size.set(n.id, { width: n.width, height: n.height });
   }
-  r.height += dy;
+  for (const [id, p] of parentOf) (children.get(p) ?? children.set(p, []).get(p)!).push(id);
+
+  const chain = (id: string): string[] => {
+    const out = [id];
+    for (let p = parentOf.get(id); p; p = parentOf.get(p)) out.push(p);
+    return out.reverse(); // ROOT first
+  };
+
+  // An edge between groups runs: source -> out port of each group it leaves (laid out
+  // inside that group), across the level where the groups meet, then in port -> target
+  // inside each group it enters. Legs are shared by edges that take the same way.
+  const levelEdges = new Map<string, LevelInput["edges"]>();
+  const ports = new Map<string, Set<string>>();
+  const legIds = new Map<string, string>();
+  const leg = (level: string, from: string, to: string, label?: { w?: number; h?: number }): Leg => {
+    const key = `${level}\u0001${from}\u0001${to}`;
+    const list = levelEdges.get(level) ?? levelEdges.set(level, []).get(level)!;
+    let id = legIds.get(key);
+    if (id === undefined) {
+      id = String(list.length);
+      legIds.set(key, id);
+      list.push({ id, source: from, target: to });
+      for (const end of [from, to]) if (end.endsWith("\u0000in") || end.endsWith("\u0000out")) (ports.get(level) ?? ports.set(level, new Set()).get(level)!).add(end);
+    }
+    const le = list[Number(id)];
+    if (label?.w && (le.labelWidth ?? 0) < label.w) {
+      le.labelWidth = label.w;
+      le.labelHeight = label.h;
+    }
+    return { level, edge: id };
+  };
+  const routes = new Map<string, { legs: Leg[]; labelLeg: number }>();
+  for (const e of req.edges) {
+    const a = chain(e.source);
+    const b = chain(e.target);
+    let i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    if (i >= a.length || i >= b.length) continue; // an edge to an expanded group itself: not drawn
+    const legs: Leg[] = [];
+    for (let k = a.length - 2; k >= i; k--) legs.push(leg(a[k], a[k + 1], outPort(a[k])));
+    const labelLeg = legs.length;
+    legs.push(leg(a[i - 1], a[i], b[i], { w: e.labelWidth, h: e.labelHeight }));
+    for (let k = i; k <= b.length - 2; k++) legs.push(leg(b[k], inPort(b[k]), b[k + 1]));
+    routes.set(e.id, { legs, labelLeg });
+  }
+
+  // Bottom-up: deepest clusters first, each becoming a box in its parent's level.
+  const depth = (id: string): number => chain(id).length;
+  const levels = [...req.clusters.map((c) => c.id)].sort((x, y) => depth(y) - depth(x));
+  levels.push(ROOT);
+  const results = new Map<string, LevelResult>();
+  for (const level of levels) {
+    const input: LevelInput = {
+      nodes: [
+        ...(children.get(level) ?? []).map((id) => ({ id, ...size.get(id)! })),
+        ...[...(ports.get(level) ?? [])].sort().map((id) => ({ id, ...PORT })),
+      ],
+      edges: levelEdges.get(level) ?? [],
+    };
+    const r = layoutLevel(input);
+    results.set(level, r);
+    if (level !== ROOT) size.set(level, { width: Math.max(r.width + 2 * PAD, 120), height: r.height + CLUSTER_HEADER + PAD + 6 });
+  }
+
+  // Top-down: absolute positions.
+  const result: LayoutResult = { nodes: {}, clusters: {}, edges: {}, width: 0, height: 0, ms: 0 };
+  const origin = new Map<string, Point>([[ROOT, { x: MARGIN, y: MARGIN }]]);
+  for (const level of [...levels].reverse()) {
+    const o = origin.get(level)!;
+    const r = results.get(level)!;
+    for (const id of children.get(level) ?? []) {
+      const p = r.nodes[id];
+      const sz = size.get(id)!;
+      const box = { x: o.x + p.x, y: o.y + p.y, width: sz.width, height: sz.height };
+      if (children.has(id)) {
+        result.clusters[id] = box;
+        const inner = results.get(id)!;
+        // Centre the content when the cluster is wider than it (minimum width).
+        origin.set(id, { x: box.x + (box.width - inner.width) / 2, y: box.y + CLUSTER_HEADER + 6 });
+      } else result.nodes[id] = box;
+    }
+  }
+  const root = results.get(ROOT)!;
+  result.width = root.width + 2 * MARGIN;
+  result.height = root.height + 2 * MARGIN;
+
+  for (const e of req.edges) {
+    const route = routes.get(e.id);
+    if (!route) continue;
+    const points: Point[] = [];
+    let label: Point | null = null;
+    route.legs.forEach((l, i) => {
+      const o = origin.get(l.level)!;
+      const d = results.get(l.level)!.edges[l.edge];
+      for (const p of d.points) points.push({ x: p.x + o.x, y: p.y + o.y });
+      if (i === route.labelLeg && d.label) label = { x: d.label.x + o.x, y: d.label.y + o.y };
+    });
+    result.edges[e.id] = { points, label };
+  }
+  result.ms = Date.now() - t0;
+  return result;
 }

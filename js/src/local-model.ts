@@ -6,7 +6,12 @@ import type { ModelLike } from "./types";
 
 type Callback = (...args: any[]) => void;
 
-export function createLocalModel(values: Record<string, unknown>): ModelLike {
+export interface LocalModel extends ModelLike {
+  /** Fire an event as the kernel would, e.g. `emit("msg:custom", msg, buffers)`. */
+  emit(event: string, ...args: unknown[]): void;
+}
+
+export function createLocalModel(values: Record<string, unknown>): LocalModel {
   const state = new Map<string, unknown>(Object.entries(values));
   const listeners = new Map<string, Set<Callback>>();
   return {
@@ -14,7 +19,10 @@ export function createLocalModel(values: Record<string, unknown>): ModelLike {
     set(name, value) {
       if (state.get(name) === value) return;
       state.set(name, value);
-      for (const cb of [...(listeners.get(`change:${name}`) ?? [])]) cb(value);
+      this.emit(`change:${name}`, value);
+    },
+    emit(event, ...args) {
+      for (const cb of [...(listeners.get(event) ?? [])]) cb(...args);
     },
     save_changes() {},
     on(event, cb) {

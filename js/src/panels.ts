@@ -90,7 +90,15 @@ export function renderFindings(doc: Document, callIndex: number, activeKey: stri
     const text = doc.summary.all_connected ? doc.summary.headline : "All gradients of this call are connected.";
     section.appendChild(h("div", { class: "gv-allok" }, `✓ ${text}`));
   }
-  for (const [f, i] of bad) section.appendChild(renderFinding(f, `${callIndex}:${i}`, activeKey, on));
+  // Sources that break at the same place for the same reason share one card.
+  const cards = new Map<string, { keys: string[]; findings: SourceFinding[] }>();
+  for (const [f, i] of bad) {
+    const k = [f.status, f.cause, f.culprit_file, f.culprit_line, f.fix].join("\u0000");
+    const card = cards.get(k) ?? cards.set(k, { keys: [], findings: [] }).get(k)!;
+    card.keys.push(`${callIndex}:${i}`);
+    card.findings.push(f);
+  }
+  for (const c of cards.values()) section.appendChild(renderFinding(c.findings, c.keys, activeKey, on));
   if (ok.length) {
     const list = h("div", { class: "gv-oklist" });
     for (const [f, i] of ok) {
@@ -104,18 +112,24 @@ export function renderFindings(doc: Document, callIndex: number, activeKey: stri
   return section;
 }
 
-function renderFinding(f: SourceFinding, key: string, activeKey: string, on: FindingHandlers): HTMLElement {
-  const card = h("div", { class: `gv-finding gv-${f.status}${key === activeKey ? " gv-active" : ""}`, tabindex: 0, role: "button",
+/** One card for one or more sources with the same diagnosis; shows the active (or first) one's text. */
+function renderFinding(findings: SourceFinding[], keys: string[], activeKey: string, on: FindingHandlers): HTMLElement {
+  const at = Math.max(0, keys.indexOf(activeKey));
+  const f = findings[at];
+  const key = keys[at];
+  const card = h("div", { class: `gv-finding gv-${f.status}${keys.includes(activeKey) ? " gv-active" : ""}`, tabindex: 0, role: "button",
     "data-key": key },
     h("div", { class: "gv-finding-head" },
       h("span", { class: `gv-chip gv-${f.status}` }, f.status === "none" ? "None" : "zero"),
       h("span", { class: "gv-expr" }, f.expr),
-      f.name && f.name !== f.expr ? h("span", { class: "gv-hint" }, f.name) : null),
+      f.name && f.name !== f.expr ? h("span", { class: "gv-hint" }, f.name) : null,
+      findings.length > 1 ? h("span", { class: "gv-hint" }, `and ${findings.length - 1} more`) : null),
     f.cause ? h("div", null, h("span", { class: "gv-chip gv-cause" }, f.cause),
       f.culprit_file ? h("span", { class: "gv-where", style: "margin-left:6px" }, where(f.culprit_file, f.culprit_line)) : null) : null,
-    f.culprit_code ? h("code", { class: "gv-code" }, f.culprit_code) : null,
+    f.culprit_code ? h("code", { class: "gv-code" }, f.culprit_code.trim()) : null,
     f.explanation ? h("p", { class: "gv-expl" }, f.explanation) : null,
     f.fix ? h("p", { class: "gv-fix" }, h("b", null, "Fix: "), f.fix) : null);
+  if (findings.length > 1) card.appendChild(sourceChips(findings, keys, activeKey, on));
   const pick = (): void => on.onFinding(key);
   card.addEventListener("click", pick);
   card.addEventListener("keydown", (ev) => {
@@ -125,6 +139,31 @@ function renderFinding(f: SourceFinding, key: string, activeKey: string, on: Fin
     }
   });
   return card;
+}
+
+const CHIPS_SHOWN = 12;
+
+function sourceChips(findings: SourceFinding[], keys: string[], activeKey: string, on: FindingHandlers): HTMLElement {
+  const list = h("div", { class: "gv-oklist" });
+  const add = (i: number): void => {
+    const chip = h("span", { class: `gv-okitem gv-bad${keys[i] === activeKey ? " gv-active" : ""}`, title: findings[i].name ?? "" }, findings[i].expr);
+    chip.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      on.onFinding(keys[i]);
+    });
+    list.appendChild(chip);
+  };
+  findings.slice(0, CHIPS_SHOWN).forEach((_, i) => add(i));
+  if (findings.length > CHIPS_SHOWN) {
+    const more = h("button", null, `+${findings.length - CHIPS_SHOWN} more`);
+    more.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      more.remove();
+      for (let i = CHIPS_SHOWN; i < findings.length; i++) add(i);
+    });
+    list.appendChild(more);
+  }
+  return h("div", null, h("div", { class: "gv-hint", style: "margin-top:6px" }, `${findings.length} sources with this diagnosis:`), list);
 }
 
 // ---------------------------------------------------------------- details
@@ -147,7 +186,7 @@ function locationRows(doc: Document, d: NodeData): Row[] {
   const text = sourceLine(doc, d.file, d.line);
   return [
     ["location", where(d.file, d.line)],
-    ["code", text !== null ? h("code", { class: "gv-code" }, text) : null],
+    ["code", text !== null ? h("code", { class: "gv-code" }, text.trim()) : null],
   ];
 }
 
@@ -208,7 +247,7 @@ function edgeTable(doc: Document, m: DisplayEdge, g: FoldedGraph, label: (id: st
       ["differentiable", yesNo(m.differentiable)],
       ["tensor", viaText],
       ["tensor from", via ? where(via.file, via.line) : null],
-      ["code", via && sourceLine(doc, via.file, via.line) !== null ? h("code", { class: "gv-code" }, sourceLine(doc, via.file, via.line)!) : null],
+      ["code", via && sourceLine(doc, via.file, via.line) !== null ? h("code", { class: "gv-code" }, sourceLine(doc, via.file, via.line)!.trim()) : null],
     ]));
 }
 

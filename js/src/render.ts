@@ -84,6 +84,7 @@ function tensorLabel(v: ViewNode): string {
 
 export function formatShape(shape: (number | null)[] | null | undefined): string | null {
   if (shape === undefined || shape === null) return null;
+  if (shape.length === 0) return "scalar";
   return `[${shape.map((x) => (x === null ? "?" : String(x))).join(",")}]`;
 }
 
@@ -128,6 +129,10 @@ export interface CanvasEvents {
 
 let instances = 0;
 
+const stopAnimation = (id: number): void => {
+  if (id && typeof cancelAnimationFrame !== "undefined") cancelAnimationFrame(id);
+};
+
 export class GraphCanvas {
   readonly el: HTMLDivElement;
   private svg: SVGSVGElement;
@@ -158,7 +163,7 @@ export class GraphCanvas {
   }
 
   dispose(): void {
-    cancelAnimationFrame(this.anim);
+    stopAnimation(this.anim);
     for (const d of this.disposers) d();
   }
 
@@ -188,8 +193,8 @@ export class GraphCanvas {
       const title = `▾ ${ellipsize(g.name, 40)}`;
       const tw = Math.min(b.width - 2, textWidth(title, 11, 650) + 16);
       const head = s("g", { class: "gv-ctitle" },
-        s("rect", { x: 1, y: 1, width: tw, height: CLUSTER_HEADER - 6, rx: 4 }),
-        s("text", { x: 8, y: CLUSTER_HEADER - 10 }, title),
+        s("rect", { x: 1, y: 1, width: tw, height: CLUSTER_HEADER - 4, rx: 4 }),
+        s("text", { x: 8, y: CLUSTER_HEADER - 8 }, title),
         s("title", null, `${g.path} (click to collapse)`));
       head.addEventListener("click", (ev) => {
         ev.stopPropagation();
@@ -325,13 +330,26 @@ export class GraphCanvas {
     return { width: r.width || 800, height: r.height || 500 };
   }
 
+  /** The zoom at which the whole graph fits. */
+  fitScale(): number {
+    if (!this.layout) return 1;
+    const { width, height } = this.viewportSize();
+    return Math.min(1.3, (width - 16) / Math.max(this.layout.width, 1), (height - 40) / Math.max(this.layout.height, 1));
+  }
+
   fit(animate = false): void {
     if (!this.layout) return;
     const { width, height } = this.viewportSize();
-    const lw = Math.max(this.layout.width, 1);
-    const lh = Math.max(this.layout.height, 1);
-    const k = Math.min(1.5, (width - 16) / lw, (height - 40) / lh);
-    this.moveTo({ k, x: (width - lw * k) / 2, y: Math.max(8, (height - lh * k) / 2) }, animate);
+    const k = this.fitScale();
+    this.moveTo({ k, x: (width - this.layout.width * k) / 2, y: Math.max(8, (height - this.layout.height * k) / 2) }, animate);
+  }
+
+  /** Readable zoom, top of the graph in view (for graphs too tall to fit legibly). */
+  showTop(animate = false): void {
+    if (!this.layout) return;
+    const { width } = this.viewportSize();
+    const k = Math.min(1, (width - 16) / Math.max(this.layout.width, 1));
+    this.moveTo({ k: Math.max(k, 0.6), x: Math.max(8, (width - this.layout.width * Math.max(k, 0.6)) / 2), y: 8 }, animate);
   }
 
   /** Centre the view on a node or cluster; zoom in if the current zoom is unreadable. */
@@ -353,7 +371,7 @@ export class GraphCanvas {
     const x1 = Math.max(...boxes.map((b) => b.x + b.width));
     const y1 = Math.max(...boxes.map((b) => b.y + b.height));
     const { width, height } = this.viewportSize();
-    const k = Math.max(0.25, Math.min(1.1, (width - 60) / (x1 - x0 + 1), (height - 80) / (y1 - y0 + 1)));
+    const k = Math.max(0.25, Math.min(1.2, (width - 80) / (x1 - x0 + 1), (height - 120) / (y1 - y0 + 1)));
     this.moveTo({ k, x: width / 2 - ((x0 + x1) / 2) * k, y: height / 2 - ((y0 + y1) / 2) * k }, animate);
   }
 
@@ -373,7 +391,7 @@ export class GraphCanvas {
   }
 
   private moveTo(target: { x: number; y: number; k: number }, animate: boolean): void {
-    cancelAnimationFrame(this.anim);
+    stopAnimation(this.anim);
     if (!animate || typeof requestAnimationFrame === "undefined") {
       this.t = { ...target };
       this.apply();
@@ -422,7 +440,7 @@ export class GraphCanvas {
         el.classList.add("gv-panning");
         el.setPointerCapture?.(ev.pointerId);
       }
-      cancelAnimationFrame(this.anim);
+      stopAnimation(this.anim);
       this.t.x = drag.tx + dx;
       this.t.y = drag.ty + dy;
       this.apply();

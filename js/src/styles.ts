@@ -77,7 +77,9 @@ const CSS = `
 .gradviz-root *, .gradviz-root *::before, .gradviz-root *::after { box-sizing: border-box; }
 body[data-jp-theme-light="false"] .gradviz-root, body.vscode-dark .gradviz-root, .gradviz-root.gv-dark { ${DARK} }
 @media (prefers-color-scheme: dark) { .gradviz-root.gv-standalone:not(.gv-light) { ${DARK} } }
-.gradviz-root.gv-standalone { height: 100vh; border: 0; border-radius: 0; resize: none; }
+/* The report's page gives the root its height (e.g. a flex: 1 host); 100vh when it does not. */
+.gradviz-root.gv-standalone { height: 100%; min-height: min(100vh, 520px); border: 0; border-radius: 0; resize: none; }
+body > .gradviz-root.gv-standalone { height: 100vh; }
 
 .gradviz-root .gv-header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 14px; padding: 8px 14px;
   background: var(--gv-bg2); border-bottom: 1px solid var(--gv-border); }
@@ -96,7 +98,11 @@ body[data-jp-theme-light="false"] .gradviz-root, body.vscode-dark .gradviz-root,
 
 .gradviz-root .gv-body { flex: 1; display: flex; min-height: 0; }
 .gradviz-root .gv-main { flex: 1; display: flex; flex-direction: column; min-width: 0; position: relative; }
-.gradviz-root .gv-side { width: 370px; flex: none; border-left: 1px solid var(--gv-border); overflow-y: auto; background: var(--gv-bg); }
+.gradviz-root .gv-side { width: 370px; flex: none; border-left: 1px solid var(--gv-border); background: var(--gv-bg);
+  display: flex; flex-direction: column; min-height: 0; }
+.gradviz-root .gv-side > .gv-findings-slot { flex: 1 1 auto; overflow-y: auto; min-height: 120px; }
+.gradviz-root .gv-side > .gv-details-slot { flex: 0 1 auto; max-height: 55%; overflow-y: auto; border-top: 1px solid var(--gv-border); }
+.gradviz-root .gv-details-slot .gv-section { border-bottom: 0; }
 @media (max-width: 820px) { .gradviz-root .gv-side { width: 280px; } }
 
 .gradviz-root .gv-toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 8px; padding: 6px 10px;
@@ -202,6 +208,7 @@ body[data-jp-theme-light="false"] .gradviz-root, body.vscode-dark .gradviz-root,
 .gradviz-root .gv-okitem { font-family: var(--gv-mono); font-size: 11px; padding: 1px 6px; border-radius: 3px; cursor: pointer;
   background: var(--gv-ok-bg); color: var(--gv-ok); border: 1px solid transparent; }
 .gradviz-root .gv-okitem.gv-active { border-color: var(--gv-accent); }
+.gradviz-root .gv-okitem.gv-bad { background: var(--gv-none-bg); color: var(--gv-none); }
 .gradviz-root .gv-allok { font-size: 14px; font-weight: 650; color: var(--gv-ok); padding: 6px 0; }
 .gradviz-root table.gv-props { border-collapse: collapse; width: 100%; font-size: 12px; }
 .gradviz-root table.gv-props th { text-align: left; font-weight: 500; color: var(--gv-fg3); padding: 2px 8px 2px 0; vertical-align: top; white-space: nowrap; }

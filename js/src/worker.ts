@@ -5,13 +5,15 @@
 import { layoutGraph, type LayoutRequest } from "./layout";
 
 const scope = self as unknown as {
-  onmessage: ((ev: MessageEvent<{ id: number; request: LayoutRequest }>) => void) | null;
+  onmessage: ((ev: MessageEvent<{ id: number; request: LayoutRequest; warm?: boolean }>) => void) | null;
   postMessage(msg: unknown): void;
 };
 scope.onmessage = (ev) => {
-  const { id, request } = ev.data;
+  const { id, request, warm } = ev.data;
   try {
-    scope.postMessage({ id, result: layoutGraph(request) });
+    const result = layoutGraph(request);
+    // A warm-up only fills the per-level cache; nothing to send back.
+    scope.postMessage(warm ? { id, warm: true } : { id, result });
   } catch (err) {
     scope.postMessage({ id, error: String(err) });
   }

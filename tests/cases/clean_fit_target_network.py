@@ -23,7 +23,7 @@ class QLearner(keras.Model):
             loss = tf.reduce_mean(tf.square(q_taken - target))
         grads = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
-        return {"loss": loss}
+        return {"td_loss": loss}
 
 
 keras.utils.set_random_seed(0)
@@ -35,4 +35,4 @@ model = QLearner(name="q_learner")
 model.target_q.build((None, 3))
 model.compile(optimizer="adam")
 history = model.fit((states, next_states), rewards, epochs=1, batch_size=4, verbose=0)
-print("loss:", history.history["loss"])
+print("td_loss:", history.history["td_loss"])

@@ -16,7 +16,7 @@ class Regressor(keras.Model):
 
     def call(self, x):
         h = self.body(x)
-        aux = self.aux_head(h)
+        aux = self.aux_head(h)  # noqa: F841
         return self.head(h)
 
 

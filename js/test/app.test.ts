@@ -1,0 +1,144 @@
+// @vitest-environment jsdom
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { mount } from "../src/app";
+import { createLocalModel, type LocalModel } from "../src/local-model";
+import type { Document } from "../src/types";
+import kerasJson from "./fixtures/keras_grouped.json";
+import outsideJson from "./fixtures/outside_tape.json";
+
+const XSS = "<img src=x onerror=alert(1)>";
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  cleanups.splice(0).forEach((c) => c());
+  document.body.replaceChildren();
+});
+
+function rendered(host: HTMLElement, count = 1): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = (): boolean => Number(host.querySelector<HTMLElement>(".gradviz-root")?.dataset.rendered ?? 0) >= count;
+    if (check()) return resolve();
+    const timer = setTimeout(() => reject(new Error("not rendered")), 5000);
+    host.addEventListener("gradviz-rendered", () => {
+      if (check()) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
+function setup(doc: Document, extra: Record<string, unknown> = {}): { host: HTMLElement; model: LocalModel } {
+  const host = document.createElement("div");
+  document.body.appendChild(host);
+  const model = createLocalModel({ document: doc, selected_node: "", selected_finding: "", export_enabled: false, ...extra });
+  cleanups.push(mount(host, model, { standalone: true }));
+  return { host, model };
+}
+
+describe("renderer in a DOM", () => {
+  it("shows hostile names as text and never as markup", async () => {
+    const doc = structuredClone(kerasJson) as Document;
+    for (const n of doc.graph.nodes) if (n.scope?.startsWith("sequential/dense_1")) n.scope = `sequential/${XSS}`;
+    const v = doc.graph.nodes.find((n) => n.id === "v:4")!;
+    v.name = XSS;
+    v.scope = "";
+    doc.meta.program = XSS;
+    doc.meta.error = XSS;
+    doc.gradient_calls[0].sources[4].explanation = XSS;
+    doc.gradient_calls[0].sources[4].culprit_code = XSS;
+    doc.source_lines["train.py"]["6"] = XSS;
+    const { host } = setup(doc);
+    await rendered(host);
+    (host.querySelector(".gv-group") as SVGGElement).dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    await rendered(host, 2);
+    expect(host.querySelector("img")).toBeNull();
+    expect(document.querySelector("img")).toBeNull();
+    expect(host.querySelector(".gv-program")!.textContent).toBe(XSS);
+    expect(host.querySelector(".gv-error")!.textContent).toContain(XSS);
+    expect([...host.querySelectorAll(".gv-expl")].some((e) => e.textContent === XSS)).toBe(true);
+    expect([...host.querySelectorAll("svg text")].some((t) => t.textContent?.includes(XSS))).toBe(true);
+    expect(host.innerHTML).toContain("&lt;img src=x onerror=alert(1)&gt;");
+  });
+
+  it("syncs clicks on findings and nodes to the model", async () => {
+    const { host, model } = setup(structuredClone(outsideJson) as Document);
+    await rendered(host);
+    const save = vi.spyOn(model, "save_changes");
+    (host.querySelector(".gv-finding") as HTMLElement).click();
+    expect(model.get("selected_finding")).toBe("0:0");
+    expect(host.querySelector(".gv-finding")!.classList.contains("gv-active")).toBe(true);
+    await rendered(host, 2);
+    // the broken edge and the path are highlighted, the rest dimmed
+    expect(host.querySelector(".gv-focusing")).not.toBeNull();
+    expect(host.querySelector(".gv-edge.gv-broken.gv-hl")).not.toBeNull();
+    const mul = [...host.querySelectorAll(".gv-node.gv-op")].find((g) => g.textContent?.includes("outside tape"))!;
+    mul.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    expect(model.get("selected_node")).toBe("op:2");
+    expect(save).toHaveBeenCalledTimes(2);
+    const details = host.querySelector(".gv-details")!.textContent!;
+    expect(details).toContain("outside (tape:0)");
+    expect(details).toContain("z = y * 2");
+  });
+
+  it("follows selected_node and selected_finding set from Python", async () => {
+    const { host, model } = setup(structuredClone(kerasJson) as Document);
+    await rendered(host);
+    model.set("selected_node", "op:3");
+    await rendered(host, 2); // its groups had to be opened
+    expect(host.querySelector(".gv-node.gv-selected")?.textContent).toContain("MatMul");
+    model.set("selected_finding", "1:0");
+    await rendered(host, 3);
+    expect((host.querySelector("select") as HTMLSelectElement).value).toBe("1");
+    expect(host.querySelector(".gv-badge text")?.textContent).toBe("non_differentiable_op");
+  });
+
+  it("shows the headline when every gradient is connected", async () => {
+    const doc = structuredClone(outsideJson) as Document;
+    const f = doc.gradient_calls[0].sources[0];
+    Object.assign(f, { status: "ok", cause: null, broken_edges: [] });
+    doc.summary = { headline: "All gradients are connected.", gradient_calls: 1, missing: 0, zero: 0, all_connected: true };
+    const { host } = setup(doc);
+    await rendered(host);
+    expect(host.querySelector(".gv-headline.gv-ok")!.textContent).toContain("All gradients are connected.");
+    expect(host.querySelector(".gv-allok")!.textContent).toContain("All gradients are connected.");
+    expect(host.querySelector(".gv-finding")).toBeNull();
+  });
+
+  it("exports through the kernel and downloads the reply", async () => {
+    const { host, model } = setup(structuredClone(outsideJson) as Document, { export_enabled: true });
+    await rendered(host);
+    const send = vi.spyOn(model, "send");
+    const button = [...host.querySelectorAll("button")].find((b) => b.textContent === "Export HTML")!;
+    button.click();
+    expect(send).toHaveBeenCalledWith({ type: "export_html" });
+    const created: Blob[] = [];
+    URL.createObjectURL = vi.fn((b: Blob) => (created.push(b), "blob:fake"));
+    URL.revokeObjectURL = vi.fn();
+    const clicks: string[] = [];
+    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+      clicks.push(this.download);
+    };
+    // the local model has no kernel: deliver the reply the way anywidget does
+    model.emit("msg:custom", { type: "export_html", html: "<p>report</p>", filename: "r.html" }, []);
+    expect(clicks).toEqual(["r.html"]);
+    expect(await created[0].text()).toBe("<p>report</p>");
+    expect(button.disabled).toBe(false);
+  });
+
+  it("reports a failed export and re-enables the button", async () => {
+    const { host, model } = setup(structuredClone(outsideJson) as Document, { export_enabled: true });
+    await rendered(host);
+    const button = [...host.querySelectorAll("button")].find((b) => b.textContent === "Export HTML")!;
+    button.click();
+    expect(button.disabled).toBe(true);
+    model.emit("msg:custom", { type: "export_html", error: "BundleMissingError: run npm run build" }, []);
+    expect(button.disabled).toBe(false);
+    expect(host.querySelector(".gv-status")!.textContent).toContain("BundleMissingError");
+  });
+
+  it("hides the export button when export is disabled", async () => {
+    const { host } = setup(structuredClone(outsideJson) as Document);
+    await rendered(host);
+    expect([...host.querySelectorAll("button")].some((b) => b.textContent === "Export HTML")).toBe(false);
+  });
+});

@@ -1,0 +1,2 @@
+// Tests run without the worker bundle: LayoutClient then lays out on the main thread.
+export default "";
