@@ -1,0 +1,98 @@
+"""The ``%%gradtape`` cell magic: a thin entry point over capture -> diagnose -> widget | report.
+
+``%load_ext gradviz`` registers it. The cell runs in the user's namespace exactly as it would
+without the magic; gradviz only watches. Its own output still appears; then the diagnosis (text
+and the interactive graph) is shown. If the cell raises, the diagnosis of what ran is shown first
+and the original exception is re-raised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+_last: dict[str, Any] = {}
+
+
+def last_widget() -> Any:
+    """The widget the most recent ``%%gradtape`` cell displayed (None before the first)."""
+    return _last.get("widget")
+
+
+def last_diagnosis() -> Any:
+    """The :class:`~gradviz.diagnose.Diagnosis` of the most recent ``%%gradtape`` cell."""
+    return _last.get("diagnosis")
+
+
+@magics_class
+class GradtapeMagics(Magics):
+    @magic_arguments()
+    @argument("--report", metavar="FILE", help="also write a self-contained HTML report to FILE")
+    @argument("--no-widget", action="store_true", help="show the text diagnosis only, no graph widget")
+    @argument("--all", action="store_true", help="show the whole captured graph, not only what feeds the gradient calls")
+    @argument("--max-nodes", type=int, default=5000, metavar="N", help="draw at most N graph nodes (default 5000)")
+    @argument("--max-ops", type=int, default=50_000, metavar="N", help="keep at most N ops in the log (default 50000)")
+    @cell_magic
+    def gradtape(self, line: str, cell: str) -> None:
+        """Run the cell, then explain every ``tape.gradient`` result that is None (or zero).
+
+        Shows a short text diagnosis and an interactive graph from the loss back to the
+        variables, with broken edges in red. The widget is also available afterwards as
+        ``gradviz.magic.last_widget()``.
+        """
+        try:
+            args = parse_argstring(self.gradtape, line)
+        except UsageError as e:
+            raise UsageError(f"%%gradtape: {e}. Options: --report FILE, --no-widget, --all, --max-nodes N, --max-ops N.") from None
+        if args.max_nodes < 1 or args.max_ops < 1000:
+            raise UsageError("%%gradtape: --max-nodes must be >= 1 and --max-ops >= 1000.")
+        run_cell(self.shell, cell, report=args.report, widget=not args.no_widget, all_nodes=args.all, max_nodes=args.max_nodes, max_ops=args.max_ops)
+
+
+def run_cell(shell: Any, cell: str, *, report: str | None = None, widget: bool = True, all_nodes: bool = False, max_nodes: int = 5000, max_ops: int = 50_000) -> None:
+    from IPython.display import display
+
+    from .capture import capture
+    from .diagnose import diagnose
+
+    filename = shell.compile.cache(cell)  # registers the cell in linecache so lines can be shown
+    code = shell.compile(cell, filename, "exec")
+    failure: BaseException | None = None
+    with capture(program="notebook cell", max_ops=max_ops) as cap:
+        try:
+            exec(code, shell.user_ns)
+        except BaseException as e:  # shown after the diagnosis, then re-raised unchanged
+            failure = e
+    if failure is not None:
+        cap.trace.error = f"{type(failure).__name__}: {failure}"
+    diagnosis = diagnose(cap.trace)
+    _last["diagnosis"] = diagnosis
+    doc = diagnosis.to_document(all_nodes=all_nodes, max_nodes=max_nodes)
+    if not diagnosis.calls:
+        what = "ran no TensorFlow op" if not cap.trace.ops_seen else "made no tape.gradient call"
+        print(f"gradviz: this cell {what}, so there is no gradient to explain.")
+    else:
+        print(diagnosis.to_text())
+        if widget:
+            from .widget import GraphWidget
+
+            w = GraphWidget(doc)
+            _last["widget"] = w
+            display(w)
+    if report:
+        from .report import save_report
+
+        path = save_report(doc, report)
+        print(f"gradviz: wrote {path}")
+    if failure is not None:
+        raise failure
+
+
+def register(ipython: Any) -> None:
+    ipython.register_magics(GradtapeMagics)
+
+
+__all__ = ["GradtapeMagics", "last_diagnosis", "last_widget", "register", "run_cell"]

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set up everything the tests need on a fresh machine, then run every test.
+#   bash scripts/test.sh [pytest args]
+# Creates .venv, installs gradviz with its test extras, builds the front end, installs Debian's
+# Chromium for the browser tests when it is missing (as root), runs the front-end unit tests,
+# then pytest (engine, corpus, report and widget in a real JupyterLab, notebook).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! [ -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "== installing Debian's chromium for the browser tests"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== python environment (.venv)"
+[ -d .venv ] || python3 -m venv .venv
+. .venv/bin/activate
+python -m pip install -q --upgrade pip
+
+echo "== front end (npm ci, build, typecheck, unit tests)"
+npm ci --no-audit --no-fund --loglevel=error
+npm run build
+npm run typecheck
+npm test
+
+echo "== gradviz and its test dependencies"
+pip install -q -e ".[test]"
+
+echo "== pytest"
+export TF_CPP_MIN_LOG_LEVEL=3
+python -m pytest -q -p no:cacheprovider "$@"
