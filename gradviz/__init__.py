@@ -26,16 +26,16 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Capture": "capture",
-    "capture": "capture",
     "build_graph": "graph",
-    "Diagnosis": "diagnose",
-    "diagnose": "diagnose",
     "GraphWidget": "widget",
     "report_html": "report",
     "save_report": "report",
 }
 
+# The functions share their modules' names; binding them here keeps `gradviz.capture` the function
+# (neither module imports TensorFlow or IPython at import time).
+from .capture import Capture, capture  # noqa: E402
+from .diagnose import Diagnosis, diagnose  # noqa: E402
 from .errors import GradvizError  # noqa: E402
 
 

@@ -1,0 +1,261 @@
+"""The capture stage against real TensorFlow: transparent, leaves nothing behind, stays bounded.
+
+Also the ``gradviz run`` command end to end (in a subprocess, as a user runs it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+tf = pytest.importorskip("tensorflow")
+import keras  # noqa: E402
+from tensorflow.python.eager import backprop, context  # noqa: E402
+from tensorflow.python.framework import ops  # noqa: E402
+from tensorflow.python.ops import resource_variable_ops  # noqa: E402
+
+import gradviz  # noqa: E402
+from gradviz.capture import capture  # noqa: E402  (see test_package_capture_attribute_stays_callable)
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(8, 4)).astype("float32")
+Y = RNG.normal(size=(8, 1)).astype("float32")
+W1 = RNG.normal(size=(4, 16)).astype("float32")
+B1 = RNG.normal(size=(16,)).astype("float32")
+W2 = RNG.normal(size=(16, 1)).astype("float32")
+
+
+def mlp_step(steps: int = 1) -> tuple[list[np.ndarray], list[np.ndarray], float]:
+    """A small eager MLP trained with plain tf.Variables; returns last grads, weights, loss."""
+    params = [tf.Variable(W1), tf.Variable(B1), tf.Variable(W2)]
+    x, y = tf.constant(X), tf.constant(Y)
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            h = tf.nn.relu(x @ params[0] + params[1])
+            loss = tf.reduce_mean((h @ params[2] - y) ** 2)
+        grads = tape.gradient(loss, params)
+        for p, g in zip(params, grads):
+            p.assign_sub(0.01 * g)
+    return [g.numpy() for g in grads], [p.numpy() for p in params], loss.numpy()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: importing the gradviz.capture submodule rebinds the package attribute "
+    "`gradviz.capture` from the function to the module, so the documented "
+    "`with gradviz.capture():` works only once per process",
+)
+def test_package_capture_attribute_stays_callable() -> None:
+    with gradviz.capture():
+        pass
+    assert callable(gradviz.capture)
+    with gradviz.capture():
+        pass
+
+
+# ------------------------------------------------------------------ transparency
+def test_eager_mlp_step_is_bit_identical_under_capture() -> None:
+    g0, w0, l0 = mlp_step(steps=3)
+    with capture() as cap:
+        g1, w1, l1 = mlp_step(steps=3)
+    assert cap.trace.calls, "the capture saw the gradient call"
+    assert np.array_equal(l0, l1)
+    for a, b in zip(g0 + w0, g1 + w1):
+        assert np.array_equal(a, b)
+
+
+def test_keras_model_gradients_are_bit_identical_under_capture() -> None:
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="tanh"), keras.layers.Dense(1)])
+    x, y = tf.constant(X), tf.constant(Y)
+
+    def run() -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        with tf.GradientTape() as tape:
+            out = model(x)
+            loss = tf.reduce_mean(keras.losses.mean_squared_error(y, out))
+        grads = tape.gradient(loss, model.trainable_variables)
+        return out.numpy(), loss.numpy(), [g.numpy() for g in grads]
+
+    o0, l0, g0 = run()
+    with capture() as cap:
+        o1, l1, g1 = run()
+    assert len(g0) == 4 and all(np.any(g) for g in g0)
+    assert np.array_equal(o0, o1)
+    assert np.array_equal(l0, l1)
+    for a, b in zip(g0, g1):
+        assert np.array_equal(a, b)
+    assert gradviz.diagnose(cap.trace).all_connected
+
+
+# ------------------------------------------------------------------ leaves nothing behind
+def _hooked() -> dict[str, object]:
+    Tape = backprop.GradientTape
+    return {
+        "gradient": vars(Tape)["gradient"],
+        "__enter__": vars(Tape)["__enter__"],
+        "__exit__": vars(Tape)["__exit__"],
+        "watch": vars(Tape)["watch"],
+        "stop_recording": vars(Tape)["stop_recording"],
+        "BaseResourceVariable.__init__": vars(resource_variable_ops.BaseResourceVariable)["__init__"],
+        "ResourceVariable.__init__": vars(resource_variable_ops.ResourceVariable).get("__init__"),
+        "numpy": vars(ops._EagerTensorBase)["numpy"],
+        "tf.GradientTape.gradient": tf.GradientTape.gradient,
+    }
+
+
+def test_no_hooks_remain_after_capture_even_when_the_block_raises() -> None:
+    before = _hooked()
+    assert not context.context().op_callbacks
+    with capture():
+        assert context.context().op_callbacks, "capture installs an op callback"
+        assert _hooked()["gradient"] is not before["gradient"], "capture patches tape.gradient"
+        mlp_step()
+    assert not context.context().op_callbacks
+    after = _hooked()
+    for name, fn in before.items():
+        assert after[name] is fn, name
+
+    err = ValueError("boom in user code")
+    with pytest.raises(ValueError) as info:
+        with capture() as cap:
+            mlp_step()
+            raise err
+    assert info.value is err
+    assert cap.trace.error == "ValueError: boom in user code"
+    assert len(cap.trace.calls) == 1
+    assert not context.context().op_callbacks
+    after = _hooked()
+    for name, fn in before.items():
+        assert after[name] is fn, name
+
+
+# ------------------------------------------------------------------ robustness
+def test_long_loop_keeps_the_op_log_bounded() -> None:
+    with capture(max_ops=5000) as cap:
+        mlp_step(steps=250)
+    tr = cap.trace
+    # ~35 ops a step: 250 steps see ~8750 ops, more than max_ops, so compaction must run. It keeps
+    # only the ops the one kept gradient call needs (its first step) plus those since the last call,
+    # and it runs whenever the log exceeds max_ops, so the log never ends longer than max_ops.
+    assert tr.ops_seen > 5000
+    assert tr.ops_dropped > 0
+    assert len(tr.ops) <= 5000
+    assert len(tr.ops) + tr.ops_dropped == tr.ops_seen
+    d = gradviz.diagnose(tr)
+    assert len(d.calls) == 1
+    assert d.calls[0].call.count == 250
+    assert d.all_connected
+
+
+def test_persistent_tape_with_two_gradient_calls_gives_two_calls() -> None:
+    w = tf.Variable(2.0)
+    with capture() as cap:
+        with tf.GradientTape(persistent=True) as tape:
+            a = w * w
+            b = tf.sin(w)
+        ga = tape.gradient(a, w)
+        gb = tape.gradient(b, w)
+        del tape
+    assert ga.numpy() == 4.0 and gb is not None
+    d = gradviz.diagnose(cap.trace)
+    assert len(d.calls) == 2
+    assert [c.target for c in d.calls] == ["a", "b"]
+    assert d.all_connected
+
+
+def test_nested_tapes_second_derivative_all_ok() -> None:
+    x = tf.Variable(3.0)
+    with capture() as cap:
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as inner:
+                y = x * x * x
+            dy = inner.gradient(y, x)
+        d2y = outer.gradient(dy, x)
+    assert dy.numpy() == 27.0 and d2y.numpy() == 18.0
+    d = gradviz.diagnose(cap.trace)
+    assert len(d.calls) == 2
+    assert d.all_connected
+    assert all(f.status == "ok" and f.cause is None for f in d.findings)
+
+
+def test_html_like_variable_name_survives_unescaped_into_document() -> None:
+    name = "<script>alert(1)</script>"
+    with capture() as cap:
+        v = tf.Variable(1.0, name=name)
+        with tf.GradientTape() as tape:
+            y = v * 2.0
+        tape.gradient(y, v)
+    doc = gradviz.diagnose(cap.trace).to_document()
+    names = [n.get("name") for n in doc["graph"]["nodes"] if n["kind"] == "variable"]
+    assert names == [name]
+    assert doc["gradient_calls"][0]["sources"][0]["name"] == name
+    assert name in json.dumps(doc)  # json.dumps does not escape < > either
+
+
+def test_capture_without_tensorflow_ops_says_there_is_no_gradient_call() -> None:
+    with capture() as cap:
+        sum(range(10))
+    assert cap.trace.ops_seen == 0
+    d = gradviz.diagnose(cap.trace)
+    assert d.calls == []
+    assert not d.all_connected
+    assert "No tape.gradient call" in d.headline
+    assert d.to_document()["summary"]["gradient_calls"] == 0
+
+
+# ------------------------------------------------------------------ the command
+def _run_cli(script: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.run(
+        [sys.executable, "-m", "gradviz", "run", str(script), "--json", str(out)],
+        capture_output=True, text=True, timeout=120, env=env, cwd=str(script.parent),
+    )  # fmt: skip
+
+
+def test_cli_script_without_tensorflow(tmp_path: Path) -> None:
+    script = tmp_path / "plain.py"
+    script.write_text("print('hello from plain')\n")
+    out = tmp_path / "out.json"
+    r = _run_cli(script, out)
+    assert r.returncode == 0, r.stderr
+    assert "hello from plain" in r.stdout
+    said = [line for line in r.stdout.splitlines() if line.startswith("gradviz:")]
+    assert len(said) == 1
+    assert "no TensorFlow" in said[0] or "no tape.gradient" in said[0]
+    doc = json.loads(out.read_text())
+    assert doc["gradient_calls"] == []
+
+
+def test_cli_script_raising_after_gradient_call(tmp_path: Path) -> None:
+    script = tmp_path / "raises.py"
+    script.write_text(
+        textwrap.dedent(
+            """\
+            import tensorflow as tf
+            w = tf.Variable(2.0)
+            with tf.GradientTape() as tape:
+                y = w * w
+            g = tape.gradient(y, w)
+            raise ValueError("script failed on purpose")
+            """
+        )
+    )
+    out = tmp_path / "out.json"
+    r = _run_cli(script, out)
+    assert r.returncode != 0
+    assert "Traceback" in r.stderr
+    assert "ValueError: script failed on purpose" in r.stderr
+    doc = json.loads(out.read_text())
+    assert len(doc["gradient_calls"]) == 1
+    call = doc["gradient_calls"][0]
+    assert call["line"] == 5
+    assert call["sources"][0]["status"] == "ok"
+    assert doc["meta"]["error"] == "ValueError: script failed on purpose"
