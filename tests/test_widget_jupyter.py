@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+import gradviz.report
 import gradviz.widget
 from gradviz.errors import BundleMissingError, GradvizError
 from gradviz.widget import GraphWidget
@@ -46,7 +47,7 @@ g = tape.gradient(z, x)
 print("gradient:", g)
 """
 CULPRIT_LINE = GRADTAPE_CELL_BODY.splitlines().index("z = y * 2") + 1
-SELECTION_PROBE = 'import gradviz\nprint("selected_node=" + gradviz.last_widget().selected_node)'
+SELECTION_PROBE = 'from gradviz.magic import last_widget\nprint("selected_node=" + last_widget().selected_node)'
 
 SERVER_START_TIMEOUT_S = 90
 KERNEL_WORK_TIMEOUT_MS = 180_000
@@ -62,7 +63,7 @@ def fake_widget_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_repr_names_the_missing_gradient_and_its_line(fake_widget_bundle: None, documents: Any) -> None:
     widget = GraphWidget(documents.outside_tape_document())
-    assert repr(widget) == ("<GraphWidget: 1 gradient call, 1 missing gradient (outside_tape at train.py:5)>")
+    assert repr(widget) == "<GraphWidget: 1 gradient call, 1 missing gradient (outside_tape at train.py:5)>"
     data, _ = widget._repr_mimebundle_()
     assert data["text/plain"] == repr(widget)
     import IPython.lib.pretty
@@ -237,10 +238,12 @@ def _run_cell(page: Any, index: int) -> None:
     )
 
 
+# True once the notebook's kernel is up and idle with no cell queued or running ("[*]:").
 NOTEBOOK_IDLE = """() => {
-    const panel = window.jupyterapp.shell.currentWidget;
-    const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-    const running = [...panel.node.querySelectorAll(".jp-InputPrompt")].some((p) => p.textContent.includes("*"));
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const session = panel && panel.sessionContext && panel.sessionContext.session;
+    const kernel = session && session.kernel;
+    const running = panel && [...panel.node.querySelectorAll(".jp-InputPrompt")].some((p) => p.textContent.includes("*"));
     return Boolean(kernel) && kernel.status === "idle" && !running;
 }"""
 
@@ -268,15 +271,7 @@ def test_gradtape_widget_in_jupyterlab(
     page.set_default_timeout(60_000)
     page.set_viewport_size({"width": 1600, "height": 1100})
     page.goto(jupyter_lab.url("/lab/tree/gradtape.ipynb"))
-    page.wait_for_function(
-        """() => {
-            const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-            const kernel = panel && panel.sessionContext && panel.sessionContext.session
-                && panel.sessionContext.session.kernel;
-            return kernel && kernel.status === "idle";
-        }""",
-        timeout=90_000,
-    )
+    page.wait_for_function(NOTEBOOK_IDLE, timeout=90_000)
     page.evaluate(
         """async () => {
             const app = window.jupyterapp;
