@@ -483,6 +483,12 @@ def _module_ast(file: str) -> ast.Module | None:
     try:
         return ast.parse(text)
     except SyntaxError:
+        pass
+    # a notebook cell: blank out IPython's magic and shell lines, keeping line numbers
+    lines = ["\n" if ln.lstrip().startswith(("%", "!")) else ln for ln in text.splitlines(keepends=True)]
+    try:
+        return ast.parse("".join(lines))
+    except SyntaxError:
         return None
 
 

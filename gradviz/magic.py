@@ -49,17 +49,18 @@ class GradtapeMagics(Magics):
             raise UsageError(f"%%gradtape: {e}. Options: --report FILE, --no-widget, --all, --max-nodes N, --max-ops N.") from None
         if args.max_nodes < 1 or args.max_ops < 1000:
             raise UsageError("%%gradtape: --max-nodes must be >= 1 and --max-ops >= 1000.")
-        run_cell(self.shell, cell, report=args.report, widget=not args.no_widget, all_nodes=args.all, max_nodes=args.max_nodes, max_ops=args.max_ops)
+        run_cell(self.shell, cell, header=f"%%gradtape {line}".rstrip(), report=args.report, widget=not args.no_widget, all_nodes=args.all, max_nodes=args.max_nodes, max_ops=args.max_ops)
 
 
-def run_cell(shell: Any, cell: str, *, report: str | None = None, widget: bool = True, all_nodes: bool = False, max_nodes: int = 5000, max_ops: int = 50_000) -> None:
+def run_cell(shell: Any, cell: str, *, header: str = "%%gradtape", report: str | None = None, widget: bool = True, all_nodes: bool = False, max_nodes: int = 5000, max_ops: int = 50_000) -> None:
     from IPython.display import display
 
     from .capture import capture
     from .diagnose import diagnose
 
-    filename = shell.compile.cache(cell)  # registers the cell in linecache so lines can be shown
-    code = shell.compile(cell, filename, "exec")
+    # Line numbers as the user sees the cell, magic line included; linecache holds its real text.
+    filename = shell.compile.cache(f"{header}\n{cell}", shell.execution_count)
+    code = shell.compile("\n" + cell, filename, "exec")
     failure: BaseException | None = None
     with capture(program="notebook cell", max_ops=max_ops) as cap:
         try:
@@ -71,11 +72,14 @@ def run_cell(shell: Any, cell: str, *, report: str | None = None, widget: bool =
     diagnosis = diagnose(cap.trace)
     _last["diagnosis"] = diagnosis
     doc = diagnosis.to_document(all_nodes=all_nodes, max_nodes=max_nodes)
+    doc["meta"]["file_labels"] = _cell_labels(shell, doc)
     if not diagnosis.calls:
         what = "ran no TensorFlow op" if not cap.trace.ops_seen else "made no tape.gradient call"
         print(f"gradviz: this cell {what}, so there is no gradient to explain.")
     else:
-        print(diagnosis.to_text())
+        from .text import render
+
+        print(render(doc))
         if widget:
             from .widget import GraphWidget
 
@@ -89,6 +93,12 @@ def run_cell(shell: Any, cell: str, *, report: str | None = None, widget: bool =
         print(f"gradviz: wrote {path}")
     if failure is not None:
         raise failure
+
+
+def _cell_labels(shell: Any, doc: Any) -> dict[str, str]:
+    """Notebook cells by their execution count ("cell [3]") instead of a temporary file name."""
+    numbers = getattr(shell.compile, "_filename_map", {})
+    return {f: f"cell [{numbers[f]}]" for f in doc["source_lines"] if f in numbers}
 
 
 def register(ipython: Any) -> None:

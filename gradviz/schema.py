@@ -159,6 +159,7 @@ class Meta(TypedDict, total=False):
     ops_kept: int
     ops_dropped: int
     error: str | None  # "ValueError: No gradients provided ..." when the program raised
+    file_labels: dict[str, str]  # file path -> what to show instead, e.g. notebook cells: "cell [2]"
 
 
 class Document(TypedDict):

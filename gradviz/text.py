@@ -12,20 +12,23 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"\033[{_COLORS[style]}m{text}\033[0m" if color else text
 
 
-def _short(path: str | None) -> str:
+def _short(path: str | None, labels: dict[str, str] | None = None) -> str:
+    if labels and path in labels:
+        return labels[path]
     return (path or "?").rsplit("/", 1)[-1]
 
 
 def render(doc: Any, *, color: bool = False) -> str:
     """A readable report: the headline, then each gradient call and each missing gradient."""
     out = []
+    labels = doc["meta"].get("file_labels") or {}
     summary = doc["summary"]
     ok = summary["all_connected"]
     head = "gradviz: " + summary["headline"]
     out.append(_paint(head, "green" if ok else ("bold" if not doc["gradient_calls"] else "red"), color))
     for call in doc["gradient_calls"]:
         times = f" (ran {call['count']} times)" if call.get("count", 1) > 1 else ""
-        where = f"{_short(call['file'])}:{call['line']}" if call["line"] else "?"
+        where = f"{_short(call['file'], labels)}:{call['line']}" if call["line"] else "?"
         out.append("")
         out.append(_paint(f"tape.gradient at {where}{times}: {call['code'] or ''}".rstrip(), "bold", color))
         for s in call["sources"]:
@@ -35,7 +38,7 @@ def render(doc: Any, *, color: bool = False) -> str:
             label = s["expr"] + (f" ({s['name']})" if s.get("name") and s["name"] != s["expr"] else "")
             line = f"  {_paint(mark, style, color)}  {label}"
             if s["cause"]:
-                loc = f"{_short(s['culprit_file'])}:{s['culprit_line']}" if s["culprit_line"] else ""
+                loc = f"{_short(s['culprit_file'], labels)}:{s['culprit_line']}" if s["culprit_line"] else ""
                 line += f"  {_paint(s['cause'], style, color)}" + (f" at {loc}" if loc else "")
             out.append(line)
             if status != "ok":

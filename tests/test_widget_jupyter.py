@@ -36,7 +36,7 @@ FINDING = ".gradviz-root .gv-finding"
 DETAILS = ".gradviz-root .gv-details"
 VARIABLE = ".gradviz-root .gv-node.gv-variable"
 
-# The %%gradtape cell. Line numbers count the cell body (the lines after "%%gradtape").
+# The %%gradtape cell. Line numbers count the cell as shown, the "%%gradtape" line being line 1.
 GRADTAPE_CELL_BODY = """\
 import tensorflow as tf
 x = tf.Variable(3.0, name="x")
@@ -46,7 +46,7 @@ z = y * 2
 g = tape.gradient(z, x)
 print("gradient:", g)
 """
-CULPRIT_LINE = GRADTAPE_CELL_BODY.splitlines().index("z = y * 2") + 1
+CULPRIT_LINE = GRADTAPE_CELL_BODY.splitlines().index("z = y * 2") + 2
 SELECTION_PROBE = 'from gradviz.magic import last_widget\nprint("selected_node=" + last_widget().selected_node)'
 
 SERVER_START_TIMEOUT_S = 90

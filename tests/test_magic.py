@@ -1,0 +1,85 @@
+"""The %%gradtape cell magic through IPython's own shell (no browser, no Jupyter server)."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.testing.globalipapp import get_ipython
+
+import gradviz.magic as magic
+
+OUTSIDE_TAPE = """import tensorflow as tf
+x = tf.Variable(3.0)
+with tf.GradientTape() as tape:
+    y = x * x
+z = y * 2
+g = tape.gradient(z, x)
+"""
+
+
+@pytest.fixture(scope="module")
+def ip():
+    shell = get_ipython()
+    shell.run_line_magic("load_ext", "gradviz")
+    return shell
+
+
+def test_cell_runs_in_the_user_namespace_and_is_diagnosed(ip, capsys) -> None:
+    ip.run_cell_magic("gradtape", "--no-widget", OUTSIDE_TAPE)
+    assert ip.user_ns["g"] is None  # what TensorFlow returned, unchanged
+    assert float(ip.user_ns["z"]) == 18.0  # names the cell defines stay defined
+    out = capsys.readouterr().out
+    assert "outside_tape" in out
+    (finding,) = magic.last_diagnosis().findings
+    assert (finding.expr, finding.cause) == ("x", "outside_tape")
+    # line numbers count the cell as shown, the %%gradtape line being line 1
+    assert finding.culprit[1] == OUTSIDE_TAPE.splitlines().index("z = y * 2") + 2
+
+
+def test_functions_from_earlier_cells_point_at_those_cells(ip) -> None:
+    ip.run_cell("import tensorflow as tf\ndef square(v):\n    return v * v\n", store_history=True)
+    ip.run_cell_magic(
+        "gradtape",
+        "--no-widget",
+        "w = tf.Variable(2.0)\nwith tf.GradientTape() as t:\n    pass\nloss = square(w)\nt.gradient(loss, w)\n",
+    )
+    (finding,) = magic.last_diagnosis().findings
+    assert finding.cause == "outside_tape"
+    file, line = finding.culprit
+    assert line == 3  # `return v * v` in the earlier cell
+    import linecache
+
+    assert linecache.getline(file, line).strip() == "return v * v"
+
+
+def test_exception_is_reraised_after_the_diagnosis(ip, capsys) -> None:
+    cell = OUTSIDE_TAPE + "raise KeyError('boom')\n"
+    with pytest.raises(KeyError, match="boom"):
+        ip.run_cell_magic("gradtape", "--no-widget", cell)
+    assert "outside_tape" in capsys.readouterr().out
+    assert magic.last_diagnosis().trace.error == "KeyError: 'boom'"
+
+
+def test_widget_is_displayed_and_reachable(ip) -> None:
+    ip.run_cell_magic("gradtape", "", OUTSIDE_TAPE)
+    w = magic.last_widget()
+    assert w is not None and w.document["summary"]["missing"] == 1
+    assert "outside_tape" in repr(w)
+
+
+def test_report_option_writes_a_file(ip, tmp_path) -> None:
+    path = tmp_path / "r.html"
+    ip.run_cell_magic("gradtape", f"--no-widget --report {path}", OUTSIDE_TAPE)
+    assert path.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_cell_without_a_gradient_call_says_so(ip, capsys) -> None:
+    ip.run_cell_magic("gradtape", "--no-widget", "a = 1 + 1\n")
+    assert "no gradient to explain" in capsys.readouterr().out
+    assert ip.user_ns["a"] == 2
+
+
+@pytest.mark.parametrize("line", ["--max-nodes", "--bogus", "--max-ops 10"])
+def test_bad_options_get_one_clear_message(ip, line) -> None:
+    with pytest.raises(UsageError, match="%%gradtape"):
+        ip.run_cell_magic("gradtape", line, "a = 1\n")
