@@ -36,12 +36,7 @@ from .errors import CaptureError
 
 _GRADVIZ_DIR = os.path.dirname(os.path.abspath(__file__))
 _LIBRARY_DIRS = tuple(
-    sorted(
-        {
-            os.path.abspath(p)
-            for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__))
-        }
-    )
+    sorted({os.path.abspath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__))})
 )
 
 _READ_OPS = frozenset({"ReadVariableOp", "ResourceGather", "ResourceGatherNd"})
@@ -56,9 +51,7 @@ _RETURNS_NONE = frozenset(
 )  # fmt: skip
 # Gradients that exist but are zero almost everywhere.
 _ZERO_OPS = frozenset({"Sign", "ZerosLike", "OnesLike"})
-_FLOATING = frozenset(
-    {"float16", "bfloat16", "float32", "float64", "complex64", "complex128", "resource", "variant"}
-)
+_FLOATING = frozenset({"float16", "bfloat16", "float32", "float64", "complex64", "complex128", "resource", "variant"})
 _MAX_HASH_ELEMENTS = 1 << 16
 
 
@@ -102,6 +95,7 @@ class Capture:
         self._busy = False
         self._seq = 0
         self._library: dict[str, bool] = {}
+        self._code_library: dict[Any, bool] = {}
         self._frame_index: dict[T.Frame, int] = {}
         self._autograph: dict[tuple[str, int], tuple[str, int]] = {}
         self._grad_kind: dict[str, str] = {}
@@ -124,6 +118,7 @@ class Capture:
         self._groups: dict[tuple[Any, ...], int] = {}  # repeated gradient call -> kept call index
         self._last_call_seq = 0
         self._restore: list[tuple[Any, str, Any, bool]] = []
+        self._outermost: Any = None
         self._t0 = 0.0
 
     # ------------------------------------------------------------------ lifecycle
@@ -133,6 +128,7 @@ class Capture:
         except ImportError as e:  # pragma: no cover - TF is a dependency
             raise CaptureError("gradviz needs TensorFlow: pip install tensorflow") from e
         self._t0 = time.perf_counter()
+        self._outermost = _with_statement_frame()
         self.trace.started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         self.trace.versions = _versions()
         try:
@@ -158,13 +154,16 @@ class Capture:
 
     def _install(self) -> None:
         from tensorflow.python import pywrap_tfe
-        from tensorflow.python.eager import backprop
+        from tensorflow.python.eager import backprop, context
         from tensorflow.python.eager.polymorphic_function import concrete_function
         from tensorflow.python.framework import op_callbacks, ops
         from tensorflow.python.ops import resource_variable_ops
 
         self._tf_ops = ops
         self._pywrap = pywrap_tfe
+        self._context = context.context()
+        self._watched_variables = pywrap_tfe.TFE_Py_VariableWatcherWatchedVariables
+        self._dtype_names: dict[int, str] = {}
         op_callbacks.add_op_callback(self._on_op)
         self._remove_callback = lambda: op_callbacks.remove_op_callback(self._on_op)
         self._watcher = pywrap_tfe.TFE_Py_VariableWatcherNew()
@@ -206,7 +205,9 @@ class Capture:
                         cap._pause_depth[rec.id] -= 1
                         cap._refresh_tape_state()
 
-        def gradient(tape: Any, target: Any, sources: Any, output_gradients: Any = None, unconnected_gradients: Any = None) -> Any:
+        def gradient(
+            tape: Any, target: Any, sources: Any, output_gradients: Any = None, unconnected_gradients: Any = None
+        ) -> Any:
             kwargs = {} if unconnected_gradients is None else {"unconnected_gradients": unconnected_gradients}
             if not cap._is_capturing_thread():
                 return orig["gradient"](tape, target, sources, output_gradients, **kwargs)
@@ -221,7 +222,14 @@ class Capture:
             cap._guard(cap._record_gradient, tape, target, sources, result, unconnected_gradients, None)
             return result
 
-        for name, fn in (("__enter__", __enter__), ("__exit__", __exit__), ("watch", watch), ("reset", reset), ("stop_recording", stop_recording), ("gradient", gradient)):
+        for name, fn in (
+            ("__enter__", __enter__),
+            ("__exit__", __exit__),
+            ("watch", watch),
+            ("reset", reset),
+            ("stop_recording", stop_recording),
+            ("gradient", gradient),
+        ):
             fn.__wrapped__ = orig[name]  # type: ignore[attr-defined]
             self._patch(Tape, name, fn)
 
@@ -358,18 +366,20 @@ class Capture:
         """Index of the user's stack (innermost first), walking out from the caller."""
         f: Any = sys._getframe(depth)
         stack: list[tuple[str, int]] = []
-        library = self._library
+        library = self._code_library  # keyed by code object: one hash of an id per frame
         while f is not None:
-            fn = f.f_code.co_filename
-            lib = library.get(fn)
+            code = f.f_code
+            lib = library.get(code)
             if lib is None:
-                lib = library[fn] = _is_library_file(fn)
+                lib = library[code] = self._is_library(code.co_filename)
             if not lib:
-                loc = (fn, f.f_lineno)
-                if "__autograph_generated_file" in fn:
+                loc = (code.co_filename, f.f_lineno)
+                if "__autograph_generated_file" in loc[0]:
                     loc = self._autograph.get(loc)  # type: ignore[assignment]
                 if loc is not None and (not stack or stack[-1] != loc):
                     stack.append(loc)
+            if f is self._outermost:
+                break  # callers of the `with capture()` block are not part of the captured program
             f = f.f_back
         key = tuple(stack)
         index = self._frame_index.get(key)
@@ -390,7 +400,9 @@ class Capture:
             self._autograph[(loc.filename, loc.lineno)] = (origin.loc.filename, origin.loc.lineno)
 
     # ------------------------------------------------------------------ ops
-    def _on_op(self, op_type: Any, inputs: Any, attrs: Any, outputs: Any, op_name: Any = None, graph: Any = None) -> None:
+    def _on_op(
+        self, op_type: Any, inputs: Any, attrs: Any, outputs: Any, op_name: Any = None, graph: Any = None
+    ) -> None:
         if self._busy:
             return None
         self._busy = True
@@ -421,13 +433,15 @@ class Capture:
             if tid not in tensors and tid not in self.trace.variables:
                 self._born(t, tid, seq, graph is None)
         out_ids = []
+        dtype_name = self._dtype_name
         for t in outputs or ():
             tid = t._id
             out_ids.append(tid)
-            tensors[tid] = T.TensorInfo(t.dtype.name, _shape(t), "op", -1, seq)
+            tensors[tid] = T.TensorInfo(dtype_name(t), _shape(t), "op", -1, seq)
         hidden: tuple[tuple[int, int], ...] = ()
         if graph is None:
-            hidden = self._hidden_reads(inputs, in_ids)
+            if self._watched_variables(self._watcher):
+                hidden = self._hidden_reads(inputs, in_ids)
             if grad_is_assign(op_type) and len(inputs) > 1:
                 self._remember_assign(in_ids[0], inputs[1])
             if self._assigned:
@@ -442,19 +456,37 @@ class Capture:
             scope = op_name.rpartition("/")[0] if op_name else ""
         self.trace.ops.append(
             T.OpRecord(
-                seq=seq, op_type=op_type, inputs=tuple(in_ids), outputs=tuple(out_ids),
-                frame=self._frame(4), scope=scope, recording=self._recording, paused=self._paused,
-                grad=grad, graph=gidx, name=op_name, backward=self._in_gradient > 0, callee=callee,
-                hidden_reads=hidden,
+                seq,
+                op_type,
+                tuple(in_ids),
+                tuple(out_ids),
+                self._frame(4),
+                scope,
+                self._recording,
+                self._paused,
+                grad,
+                gidx,
+                op_name,
+                self._in_gradient > 0,
+                callee,
+                hidden,
             )
-        )  # fmt: skip
+        )  # fmt: skip (positional: this runs for every op)
         if len(self.trace.ops) > self.max_ops:
             self._compact()
 
     def _scope(self) -> str:
-        from tensorflow.python.eager import context
+        return self._context.scope_name.rstrip("/")
 
-        return context.context().scope_name.rstrip("/")
+    def _dtype_name(self, t: Any) -> str:
+        try:
+            enum = t._datatype_enum()
+        except Exception:
+            return t.dtype.name
+        name = self._dtype_names.get(enum)
+        if name is None:
+            name = self._dtype_names[enum] = t.dtype.name
+        return name
 
     def _grad(self, op_type: str, attrs: Any, outputs: Any) -> str:
         if op_type == "Cast":
@@ -521,9 +553,7 @@ class Capture:
         self._born(t, t._id, self._seq, True)
 
     def _hidden_reads(self, inputs: Any, in_ids: list[int]) -> tuple[tuple[int, int], ...]:
-        accessed = self._pywrap.TFE_Py_VariableWatcherWatchedVariables(self._watcher)
-        if not accessed:
-            return ()
+        accessed = self._watched_variables(self._watcher)
         self._pywrap.TFE_Py_VariableWatcherRemove(self._watcher)
         self._watcher = self._pywrap.TFE_Py_VariableWatcherNew()
         pairs = []
@@ -653,13 +683,17 @@ class Capture:
     def _tape_reset(self, tape: Any) -> None:
         self._tape_record(tape).resets.append(self._seq)
 
-    def _record_gradient(self, tape: Any, target: Any, sources: Any, result: Any, unconnected: Any, error: BaseException | None) -> None:
+    def _record_gradient(
+        self, tape: Any, target: Any, sources: Any, result: Any, unconnected: Any, error: BaseException | None
+    ) -> None:
         from tensorflow.python.util import nest
 
         rec = self._tape_record(tape)
         flat_targets = [t for t in nest.flatten(target) if t is not None]
         flat_sources = nest.flatten(sources)
-        flat_results = nest.flatten(result, expand_composites=False) if result is not None else [None] * len(flat_sources)
+        flat_results = (
+            nest.flatten(result, expand_composites=False) if result is not None else [None] * len(flat_sources)
+        )
         if len(flat_results) != len(flat_sources):
             flat_results = [None] * len(flat_sources)
         src_records = []
@@ -688,7 +722,8 @@ class Capture:
             watched_variables=watched,
             error=f"{type(error).__name__}: {error}" if error is not None else None,
         )  # fmt: skip
-        self._add_call(call)
+        if error is None:  # a call that raised returned nothing to explain; its exception is the story
+            self._add_call(call)
 
     def _add_call(self, call: T.GradientCallRecord) -> None:
         """Keep one call per site (a training loop repeats it), preferring one with a missing gradient."""
@@ -747,7 +782,9 @@ class Capture:
             self._export_hashes[h] = index
 
     def _predict_returned(self, first_seq: int, result: Any) -> None:
-        calls = [op for op in reversed(self.trace.ops) if op.seq > first_seq and op.grad == T.GRAD_CALL and op.graph == 0]
+        calls = [
+            op for op in reversed(self.trace.ops) if op.seq > first_seq and op.grad == T.GRAD_CALL and op.graph == 0
+        ]
         if calls:
             from tensorflow.python.util import nest
 
@@ -789,13 +826,28 @@ class Capture:
         for rec in self._tapes.values():
             if rec.id in self._active:
                 rec.exited = self._seq
+        self._outermost = None
         self._tape_objects.clear()
         self._layer_objects.clear()
         self._graph_objects.clear()
         self._variables.clear()
 
 
+def _with_statement_frame() -> Any:
+    """The frame running the `with capture():` statement (outside gradviz and contextlib)."""
+    f: Any = sys._getframe(1)
+    while f is not None and (f.f_code.co_filename == __file__ or f.f_code.co_filename == contextlib.__file__):
+        f = f.f_back
+    return f
+
+
 def _shape(t: Any) -> tuple[int | None, ...] | None:
+    shape_tuple = getattr(t, "_shape_tuple", None)  # eager tensors: straight from C
+    if shape_tuple is not None:
+        try:
+            return shape_tuple()
+        except Exception:
+            pass
     try:
         dims = t.shape.as_list() if hasattr(t.shape, "as_list") else list(t.shape)
     except Exception:

@@ -69,7 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     ours, script_args = _split(argv)
     args = _parser().parse_args(ours)
     if args.command == "run":
-        return run(args.script, script_args, json_path=args.json, report_path=args.report, all_nodes=args.all, max_ops=args.max_ops)
+        return run(
+            args.script,
+            script_args,
+            json_path=args.json,
+            report_path=args.report,
+            all_nodes=args.all,
+            max_ops=args.max_ops,
+        )
     if args.command == "demo":
         script = resources.files("gradviz") / "examples" / "demo.py"
         with resources.as_file(script) as path:
@@ -78,7 +85,15 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def run(script: str, script_args: list[str], *, json_path: str | None = None, report_path: str | None = None, all_nodes: bool = False, max_ops: int = 50_000) -> int:
+def run(
+    script: str,
+    script_args: list[str],
+    *,
+    json_path: str | None = None,
+    report_path: str | None = None,
+    all_nodes: bool = False,
+    max_ops: int = 50_000,
+) -> int:
     """Run a script as ``__main__`` under capture; print the diagnosis; return the exit code."""
     path = Path(script).resolve()
     if not path.is_file():

@@ -121,7 +121,10 @@ class Diagnosis:
         if none:
             parts.append(f"{none} of {n} gradient{'s' * (n != 1)} {'is' if none == 1 else 'are'} None")
         if zero:
-            parts.append(f"{zero} {'is' if zero == 1 else 'are'} zero")
+            parts.append(
+                f"{zero} {'is' if zero == 1 else 'are'} zero" if none
+                else f"{zero} of {n} gradient{'s' * (n != 1)} {'is' if zero == 1 else 'are'} zero"
+            )  # fmt: skip
         return "; ".join(parts) + "."
 
     def __repr__(self) -> str:
@@ -233,7 +236,15 @@ class _Context:
         f.explanation, f.fix = E.explain(f, self.context_for(call, tape, src, node, targets, culprit))
         return f
 
-    def context_for(self, call: T.GradientCallRecord, tape: T.TapeRecord, src: T.SourceRecord, node: str, targets: list[str], culprit: tuple[str, int] | None) -> dict[str, Any]:
+    def context_for(
+        self,
+        call: T.GradientCallRecord,
+        tape: T.TapeRecord,
+        src: T.SourceRecord,
+        node: str,
+        targets: list[str],
+        culprit: tuple[str, int] | None,
+    ) -> dict[str, Any]:
         frame = self.frame_line(call.frame)
         return {
             "call_line": frame,
@@ -245,9 +256,17 @@ class _Context:
             "unconnected_zero": call.unconnected_zero,
         }
 
-    def find_break(self, call: T.GradientCallRecord, tape: T.TapeRecord, src: T.SourceRecord, node: str, targets: list[str], anc: set[str], expr: str) -> tuple[str | None, tuple[str, int] | None, list[tuple[str, str, str]]]:
+    def find_break(
+        self,
+        call: T.GradientCallRecord,
+        tape: T.TapeRecord,
+        src: T.SourceRecord,
+        node: str,
+        targets: list[str],
+        anc: set[str],
+        expr: str,
+    ) -> tuple[str | None, tuple[str, int] | None, list[tuple[str, str, str]]]:
         G = self.G
-        trace = self.trace
         # 1. integers carry no gradient
         if src.dtype not in gr.FLOATING and src.dtype not in ("unknown", "resource"):
             return "integer_dtype", self.creation_line(src, node), []
@@ -256,7 +275,6 @@ class _Context:
                 return "integer_dtype", self.line_of(self.producer(t) if t in G else None), []
         # 2. was the source watched at all?
         if src.is_variable:
-            var = trace.variables.get(src.id)
             if src.id not in call.watched_variables:
                 explicit = any(i == src.id for _, i in tape.watched)
                 if not explicit and src.trainable is False:
@@ -362,7 +380,9 @@ class _Context:
                         return loc
         return None
 
-    def not_connected(self, call: T.GradientCallRecord, src: T.SourceRecord, node: str, targets: list[str], anc: set[str], expr: str) -> tuple[str | None, tuple[str, int] | None, list[tuple[str, str, str]]]:
+    def not_connected(
+        self, call: T.GradientCallRecord, src: T.SourceRecord, node: str, targets: list[str], anc: set[str], expr: str
+    ) -> tuple[str | None, tuple[str, int] | None, list[tuple[str, str, str]]]:
         G = self.G
         tape = self.trace.tapes[call.tape]
         if src.is_variable:
@@ -408,7 +428,12 @@ class _Context:
                 continue
             for n in anc:
                 d = G.nodes[n]
-                if d["kind"] == "tensor" and d.get("origin") in ("constant", "numpy") and d["seq"] >= e.seq and d.get("dtype") in gr.FLOATING:
+                if (
+                    d["kind"] == "tensor"
+                    and d.get("origin") in ("constant", "numpy")
+                    and d["seq"] >= e.seq
+                    and d.get("dtype") in gr.FLOATING
+                ):
                     return self.frame_line(e.frame)
         return None
 
@@ -447,9 +472,14 @@ class _Context:
         return top[0] if top else None
 
     def other_tape_recorded(self, tape: T.TapeRecord, start: str, targets: list[str]) -> bool:
-        for other in self.trace.tapes:
-            if other.id == tape.id:
-                continue
+        # only tapes that were recording while something the target depends on ran
+        candidates: set[int] = set()
+        for n in self.ancestors(targets):
+            d = self.G.nodes[n]
+            if d["kind"] == "op":
+                candidates.update(d["recording"])
+        candidates.discard(tape.id)
+        for other in (self.trace.tapes[i] for i in sorted(candidates)):
             if start.startswith("v:") and int(start[2:]) not in gr.watched_variables(self.G, other):
                 continue
             if start.startswith("t:") and start not in gr.tracked(self.G, other):

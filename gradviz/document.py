@@ -42,7 +42,9 @@ def build_document(d: Diagnosis, *, all_nodes: bool, max_nodes: int, version: st
         if not frame:
             return None, None
         file, line = frame[0]
-        lines.setdefault(file, {})[str(line)] = linecache.getline(file, line).rstrip("\n")
+        known = lines.setdefault(file, {})
+        if str(line) not in known:
+            known[str(line)] = linecache.getline(file, line).rstrip("\n")
         return file, line
 
     nodes: list[schema.NodeData] = []
@@ -84,8 +86,14 @@ def build_document(d: Diagnosis, *, all_nodes: bool, max_nodes: int, version: st
             op is None or G.nodes[op]["grad"] in _DIFFERENTIABLE
         )
         edges.append(
-            {"source": u, "target": v, "kind": a["kind"], "index": int(a.get("index", 0)),
-             "recorded_by": rec, "differentiable": bool(differentiable)}  # fmt: skip
+            {
+                "source": u,
+                "target": v,
+                "kind": a["kind"],
+                "index": int(a.get("index", 0)),
+                "recorded_by": rec,
+                "differentiable": bool(differentiable),
+            }  # fmt: skip
         )
 
     calls: list[schema.GradientCall] = []
@@ -101,11 +109,15 @@ def build_document(d: Diagnosis, *, all_nodes: bool, max_nodes: int, version: st
             lines.setdefault(c.file, {})[str(c.line)] = linecache.getline(c.file, c.line).rstrip("\n")
         calls.append(
             {
-                "id": c.index, "file": c.file, "line": c.line,
+                "id": c.index,
+                "file": c.file,
+                "line": c.line,
                 "code": linecache.getline(c.file, c.line).strip() if c.file and c.line else None,
-                "tape": _tape_id(c.call.tape), "target": c.target,
+                "tape": _tape_id(c.call.tape),
+                "target": c.target,
                 "target_nodes": [f"t:{t}" for t in c.call.targets if f"t:{t}" in keep],
-                "count": c.call.count, "unconnected_gradients": "zero" if c.call.unconnected_zero else "none",
+                "count": c.call.count,
+                "unconnected_gradients": "zero" if c.call.unconnected_zero else "none",
                 "sources": sources,
             }  # fmt: skip
         )
@@ -117,8 +129,13 @@ def build_document(d: Diagnosis, *, all_nodes: bool, max_nodes: int, version: st
         "multigraph": False,
         "graph": {
             "tapes": [
-                {"id": _tape_id(t.id), "file": loc(trace.frame(t.frame))[0], "line": loc(trace.frame(t.frame))[1],
-                 "persistent": t.persistent, "watch_accessed_variables": t.watch_accessed_variables}  # fmt: skip
+                {
+                    "id": _tape_id(t.id),
+                    "file": loc(trace.frame(t.frame))[0],
+                    "line": loc(trace.frame(t.frame))[1],
+                    "persistent": t.persistent,
+                    "watch_accessed_variables": t.watch_accessed_variables,
+                }  # fmt: skip
                 for t in trace.tapes
                 if t.id in tapes
             ]

@@ -43,6 +43,14 @@ def explain(finding: Any, ctx: dict[str, Any]) -> tuple[str, str]:
             "(the break may sit in code that ran outside the captured block).",
             "Run the whole computation, from the source to the loss, inside the captured code.",
         )
+    if finding.status == "zero" and cause == "non_differentiable_op":
+        return (
+            f"The gradient with respect to `{x}` is zero because its path crosses {at}{code}, a "
+            "piecewise-constant op (such as `tf.sign`, or a step built from a comparison): its "
+            "derivative is zero almost everywhere, so the gradient is connected but always 0.",
+            "Use a smooth stand-in where the gradient should flow (`tf.tanh(k * x)` for `tf.sign`, a "
+            "sigmoid for a step), or a straight-through estimator: `x + tf.stop_gradient(tf.sign(x) - x)`.",
+        )
     table = {
         "outside_tape": (
             f"`{x}` reaches the target only through {at}{code}, which ran while the tape was not recording "
@@ -72,8 +80,7 @@ def explain(finding: Any, ctx: dict[str, Any]) -> tuple[str, str]:
         "watch_accessed_variables_false": (
             f"The tape was created at {at}{code} with `watch_accessed_variables=False`, so it only watches "
             f"what you pass to `tape.watch`, and `{x}` was never watched.",
-            f"Call `tape.watch({x})` inside the tape before `{x}` is used, or drop "
-            "`watch_accessed_variables=False`.",
+            f"Call `tape.watch({x})` inside the tape before `{x}` is used, or drop `watch_accessed_variables=False`.",
         ),
         "stop_gradient": (
             f"Every path from `{x}` to the target goes through `tf.stop_gradient` at {at}{code}, which "
@@ -89,8 +96,7 @@ def explain(finding: Any, ctx: dict[str, Any]) -> tuple[str, str]:
         "integer_dtype": (
             f"`{x}` or the target is integer-typed (made at {at}{code}); gradients are only defined for "
             "floating-point values.",
-            "Create the value as a float (`tf.float32`), and keep casts to integer types off the path "
-            "to the loss.",
+            "Create the value as a float (`tf.float32`), and keep casts to integer types off the path to the loss.",
         ),
         "numpy_roundtrip": (
             f"The value on the path from `{x}` left TensorFlow at {at}{code} (`.numpy()`, a numpy function, "

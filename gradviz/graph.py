@@ -26,7 +26,9 @@ def op_node(seq: int) -> str:
 
 def build_graph(trace: T.Trace) -> nx.DiGraph:
     """The dependency graph of everything captured. ``G.graph["trace"]`` keeps the trace."""
-    G = nx.DiGraph(trace=trace)
+    # Collected in plain dicts and added in bulk: networkx's per-call overhead dominates otherwise.
+    nodes: dict[str, dict[str, Any]] = {}
+    edges: list[tuple[str, str, dict[str, Any]]] = []
     variables = trace.variables
     outer: dict[int, int] = {}
     for g in trace.graphs:
@@ -41,11 +43,11 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
 
     def tensor(tid: int) -> str:
         node = f"t:{tid}"
-        if node not in G:
+        if node not in nodes:
             info = trace.tensors.get(tid)
             frame = trace.frame(info.frame) if info is not None else ()
-            G.add_node(
-                node, kind="tensor", dtype=info.dtype if info else "unknown",
+            nodes[node] = dict(
+                kind="tensor", dtype=info.dtype if info else "unknown",
                 shape=info.shape if info else None, origin=info.origin if info else "unknown",
                 seq=info.seq if info else -1, frame=frame,
             )  # fmt: skip
@@ -53,10 +55,10 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
 
     def variable(vid: int) -> str:
         node = f"v:{vid}"
-        if node not in G:
+        if node not in nodes:
             v = variables[vid]
-            G.add_node(
-                node, kind="variable", name=v.name, dtype=v.dtype, shape=v.shape,
+            nodes[node] = dict(
+                kind="variable", name=v.name, dtype=v.dtype, shape=v.shape,
                 trainable=v.trainable, seq=v.seq, frame=trace.frame(v.frame),
             )  # fmt: skip
         return node
@@ -70,8 +72,8 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
         if op.grad == T.GRAD_ASSIGN and ins and ins[0] in variables and variables[ins[0]].seq == op.seq:
             continue  # the variable's own initial value
         node = op_node(op.seq)
-        G.add_node(
-            node, kind="op", op_type=op.op_type, seq=op.seq, frame=trace.frame(op.frame),
+        nodes[node] = dict(
+            kind="op", op_type=op.op_type, seq=op.seq, frame=trace.frame(op.frame),
             scope=op.scope, graph=op.graph, grad=op.grad, backward=op.backward,
             recording=op.recording, paused=op.paused, name=op.name,
         )  # fmt: skip
@@ -82,28 +84,28 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
                 if op.grad == T.GRAD_ASSIGN and i == 0:
                     assigns.setdefault(tid, []).append((op.seq, node))
                 elif op.grad in (T.GRAD_READ, T.GRAD_CALL):
-                    G.add_edge(variable(tid), node, kind="read", index=i, op=node)
+                    edges.append((variable(tid), node, dict(kind="read", index=i, op=node)))
                     reads.setdefault(tid, []).append((op.seq, node))
                 continue
             info = trace.tensors.get(tid)
             if info is not None and info.dtype == "resource":
                 continue  # iterators, lookup tables: no data flows to the gradient
             kind = "assign" if op.grad == T.GRAD_ASSIGN else "input"
-            G.add_edge(tensor(tid), node, kind=kind, index=i, op=node)
+            edges.append((tensor(tid), node, dict(kind=kind, index=i, op=node)))
         for vid, tid in op.hidden_reads:
             if vid in variables:
                 t = tensor(tid)
-                G.add_edge(variable(vid), t, kind="read", index=0, op=node)
+                edges.append((variable(vid), t, dict(kind="read", index=0, op=node)))
                 reads.setdefault(vid, []).append((op.seq, t))
         for i, tid in enumerate(op.outputs):
-            G.add_edge(node, tensor(tid), kind="output", index=i, op=node)
+            edges.append((node, tensor(tid), dict(kind="output", index=i, op=node)))
         if op.callee:
             callee = trace.graphs[op.callee - 1]
             for i, (a, b) in enumerate(zip(ins, callee.inputs)):
-                if a not in variables and f"t:{a}" in G:
-                    G.add_edge(f"t:{a}", tensor(b), kind="call", index=i, op=node)
+                if a not in variables and f"t:{a}" in nodes:
+                    edges.append((f"t:{a}", tensor(b), dict(kind="call", index=i, op=node)))
             for i, (a, b) in enumerate(zip(callee.outputs, op.outputs)):
-                G.add_edge(tensor(a), f"t:{b}", kind="call", index=i, op=node)
+                edges.append((tensor(a), f"t:{b}", dict(kind="call", index=i, op=node)))
 
     for call in trace.calls:  # targets and sources no op consumed still belong in the graph
         for tid in call.targets:
@@ -122,7 +124,7 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
                 if wseq < seq:
                     last = wnode
             if last is not None and last != reader:
-                G.add_edge(last, reader, kind="state", index=0, op=reader)
+                edges.append((last, reader, dict(kind="state", index=0, op=reader)))
 
     # Values that left TensorFlow and came back, matched by their numbers.
     by_hash: dict[int, list[int]] = {}
@@ -131,16 +133,19 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
             by_hash.setdefault(h, []).append(i)
     for tid, h in trace.births.items():
         node = f"t:{tid}"
-        if node not in G:
+        if node not in nodes:
             continue
-        born = G.nodes[node]["seq"]
+        born = nodes[node]["seq"]
         earlier = [i for i in by_hash.get(h, ()) if trace.exports[i].seq <= born]
         if earlier:
             e = trace.exports[earlier[-1]]
             for src in e.tensors:
-                if f"t:{src}" in G:
-                    G.add_edge(f"t:{src}", node, kind="numpy", index=0, export=earlier[-1], op=None)
-                    G.nodes[node]["origin"] = "numpy"
+                if f"t:{src}" in nodes:
+                    edges.append((f"t:{src}", node, dict(kind="numpy", index=0, export=earlier[-1], op=None)))
+                    nodes[node]["origin"] = "numpy"
+    G = nx.DiGraph(trace=trace)
+    G.add_nodes_from(nodes.items())
+    G.add_edges_from(edges)
     return G
 
 
@@ -192,7 +197,9 @@ def edge_break(G: nx.DiGraph, u: str, v: str, tape: T.TapeRecord) -> str | None:
     return None
 
 
-def forward(G: nx.DiGraph, starts: Iterable[str], tape: T.TapeRecord, cache: dict[Any, set[str]] | None = None) -> set[str]:
+def forward(
+    G: nx.DiGraph, starts: Iterable[str], tape: T.TapeRecord, cache: dict[Any, set[str]] | None = None
+) -> set[str]:
     """Nodes reachable from ``starts`` along edges a gradient for ``tape`` can pass."""
     starts = [s for s in starts if s in G]
     key = (tape.id, tuple(sorted(starts)))

@@ -32,7 +32,9 @@ class GradtapeMagics(Magics):
     @magic_arguments()
     @argument("--report", metavar="FILE", help="also write a self-contained HTML report to FILE")
     @argument("--no-widget", action="store_true", help="show the text diagnosis only, no graph widget")
-    @argument("--all", action="store_true", help="show the whole captured graph, not only what feeds the gradient calls")
+    @argument(
+        "--all", action="store_true", help="show the whole captured graph, not only what feeds the gradient calls"
+    )
     @argument("--max-nodes", type=int, default=5000, metavar="N", help="draw at most N graph nodes (default 5000)")
     @argument("--max-ops", type=int, default=50_000, metavar="N", help="keep at most N ops in the log (default 50000)")
     @cell_magic
@@ -46,13 +48,34 @@ class GradtapeMagics(Magics):
         try:
             args = parse_argstring(self.gradtape, line)
         except UsageError as e:
-            raise UsageError(f"%%gradtape: {e}. Options: --report FILE, --no-widget, --all, --max-nodes N, --max-ops N.") from None
+            raise UsageError(
+                f"%%gradtape: {e}. Options: --report FILE, --no-widget, --all, --max-nodes N, --max-ops N."
+            ) from None
         if args.max_nodes < 1 or args.max_ops < 1000:
             raise UsageError("%%gradtape: --max-nodes must be >= 1 and --max-ops >= 1000.")
-        run_cell(self.shell, cell, header=f"%%gradtape {line}".rstrip(), report=args.report, widget=not args.no_widget, all_nodes=args.all, max_nodes=args.max_nodes, max_ops=args.max_ops)
+        run_cell(
+            self.shell,
+            cell,
+            header=f"%%gradtape {line}".rstrip(),
+            report=args.report,
+            widget=not args.no_widget,
+            all_nodes=args.all,
+            max_nodes=args.max_nodes,
+            max_ops=args.max_ops,
+        )
 
 
-def run_cell(shell: Any, cell: str, *, header: str = "%%gradtape", report: str | None = None, widget: bool = True, all_nodes: bool = False, max_nodes: int = 5000, max_ops: int = 50_000) -> None:
+def run_cell(
+    shell: Any,
+    cell: str,
+    *,
+    header: str = "%%gradtape",
+    report: str | None = None,
+    widget: bool = True,
+    all_nodes: bool = False,
+    max_nodes: int = 5000,
+    max_ops: int = 50_000,
+) -> None:
     from IPython.display import display
 
     from .capture import capture

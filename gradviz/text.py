@@ -46,10 +46,18 @@ def render(doc: Any, *, color: bool = False) -> str:
                     out.append(_paint(f"        {s['culprit_line']:>4} | {s['culprit_code'].strip()}", "cyan", color))
                 for label_, text in (("why", s["explanation"]), ("fix", s["fix"])):
                     if text:
-                        wrapped = textwrap.wrap(text, 88, initial_indent=f"        {label_}: ", subsequent_indent=" " * 13)
+                        wrapped = textwrap.wrap(
+                            text, 88, initial_indent=f"        {label_}: ", subsequent_indent=" " * 13
+                        )
                         out.extend(wrapped)
     meta = doc["meta"]
     if meta.get("ops_dropped"):
         out.append("")
-        out.append(_paint(f"({meta['ops_seen']} ops seen; {meta['ops_dropped']} not needed for the diagnosis were dropped)", "dim", color))
+        out.append(
+            _paint(
+                f"({meta['ops_seen']} ops seen; {meta['ops_dropped']} not needed for the diagnosis were dropped)",
+                "dim",
+                color,
+            )
+        )
     return "\n".join(out)

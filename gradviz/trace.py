@@ -182,12 +182,8 @@ class Trace:
             o["hidden_reads"] = tuple(tuple(p) for p in o["hidden_reads"])
             t.ops.append(OpRecord(**o))
         t.tensors = {int(k): TensorInfo(**{**v, "shape": tup(v["shape"])}) for k, v in d["tensors"].items()}
-        t.variables = {
-            int(k): VariableRecord(**{**v, "shape": tup(v["shape"])}) for k, v in d["variables"].items()
-        }
-        t.tapes = [
-            TapeRecord(**{**tp, "watched": [tuple(w) for w in tp["watched"]]}) for tp in d["tapes"]
-        ]
+        t.variables = {int(k): VariableRecord(**{**v, "shape": tup(v["shape"])}) for k, v in d["variables"].items()}
+        t.tapes = [TapeRecord(**{**tp, "watched": [tuple(w) for w in tp["watched"]]}) for tp in d["tapes"]]
         for c in d["calls"]:
             c = dict(c)
             c["sources"] = [SourceRecord(**{**s, "shape": tup(s["shape"])}) for s in c["sources"]]
@@ -195,7 +191,6 @@ class Trace:
         t.exports = [ExportRecord(**e) for e in d["exports"]]
         t.births = {int(k): v for k, v in d["births"].items()}
         t.graphs = [
-            GraphRecord(**{**g, "captures": {int(k): v for k, v in g["captures"].items()}})
-            for g in d["graphs"]
+            GraphRecord(**{**g, "captures": {int(k): v for k, v in g["captures"].items()}}) for g in d["graphs"]
         ]
         return t

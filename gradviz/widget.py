@@ -87,13 +87,14 @@ class GraphWidget(anywidget.AnyWidget):
         calls = self.document.get("gradient_calls") or []
         missing = [s for c in calls for s in c.get("sources") or [] if s.get("status") == "none"]
         zero = [s for c in calls for s in c.get("sources") or [] if s.get("status") == "zero"]
+        labels = (self.document.get("meta") or {}).get("file_labels") or {}
         parts = [_plural(len(calls), "gradient call")]
         if not missing and not zero:
             parts.append("all connected" if calls else "nothing to check")
         if missing:
-            parts.append(f"{_plural(len(missing), 'missing gradient')}{_where(missing)}")
+            parts.append(f"{_plural(len(missing), 'missing gradient')}{_where(missing, labels)}")
         if zero:
-            parts.append(f"{_plural(len(zero), 'zero gradient')}{_where(zero)}")
+            parts.append(f"{_plural(len(zero), 'zero gradient')}{_where(zero, labels)}")
         return f"<GraphWidget: {', '.join(parts)}>"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
@@ -116,12 +117,13 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _where(findings: list[dict[str, Any]]) -> str:
+def _where(findings: list[dict[str, Any]], labels: dict[str, str]) -> str:
     """`` (outside_tape at train.py:5)`` for the first finding, ``, +N more`` for the rest."""
     first = findings[0]
     where = str(first.get("cause") or "no cause found")
     if first.get("culprit_line") is not None:
-        file = pathlib.PurePath(str(first.get("culprit_file") or "?")).name
+        path = str(first.get("culprit_file") or "?")
+        file = labels.get(path) or pathlib.PurePath(path).name
         where += f" at {file}:{first['culprit_line']}"
     if len(findings) > 1:
         where += f", +{len(findings) - 1} more"

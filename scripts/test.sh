@@ -26,6 +26,10 @@ npm test
 echo "== gradviz and its test dependencies"
 pip install -q -e ".[test]"
 
+echo "== lint (ruff)"
+ruff check gradviz tests benchmarks
+ruff format --check gradviz
+
 echo "== pytest"
 export TF_CPP_MIN_LOG_LEVEL=3
 python -m pytest -q -p no:cacheprovider "$@"

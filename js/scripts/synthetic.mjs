@@ -5,7 +5,11 @@
 // edge) and one source gets a zero gradient. A quarter of the ops also take a tensor
 // from up to 7 ops back (residual-style skips).
 //
-//   node js/scripts/synthetic.mjs [--ops 2000] [--scopes 20] [--seed 1] OUT.json
+// --flat: a flat Keras-style model instead, as layers called one by one give: every layer
+// is a top-level scope ("dense", "dense_1", ...) holding its ops and variables directly,
+// with no wrapper and no sub-scopes.
+//
+//   node js/scripts/synthetic.mjs [--ops 2000] [--scopes 20] [--seed 1] [--flat] OUT.json
 import { writeFileSync } from "node:fs";
 
 const args = process.argv.slice(2);
@@ -15,12 +19,18 @@ const opt = (name, dflt) => {
   const [value] = args.splice(i, 2).slice(1);
   return Number(value);
 };
+const flag = (name) => {
+  const i = args.indexOf(`--${name}`);
+  if (i >= 0) args.splice(i, 1);
+  return i >= 0;
+};
+const flat = flag("flat");
 const nOps = opt("ops", 2000);
 const nScopes = opt("scopes", 20);
 let seed = opt("seed", 1);
 const out = args[0];
 if (!out || !Number.isFinite(nOps) || nOps < nScopes * 4) {
-  console.error("usage: node js/scripts/synthetic.mjs [--ops N>=4*scopes] [--scopes 20] [--seed 1] OUT.json");
+  console.error("usage: node js/scripts/synthetic.mjs [--ops N>=4*scopes] [--scopes 20] [--seed 1] [--flat] OUT.json");
   process.exit(2);
 }
 const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
@@ -70,11 +80,13 @@ let current = x;
 const allVars = [];
 const perScope = Math.floor((nOps - 2) / nScopes); // the loss takes 2 ops
 for (let s = 0; s < nScopes; s++) {
-  const block = `model/block_${s}`;
+  const block = flat ? (s === 0 ? "dense" : `dense_${s}`) : `model/block_${s}`;
   const line = 10 + s;
-  lines[String(line)] = `    h = self.block_${s}(h)`;
-  const subs = [`${block}/dense`, `${block}/norm`];
-  const vars = subs.flatMap((sub) => [variable(sub, line, `block_${s}/${sub.split("/").pop()}/kernel`), variable(sub, line, `block_${s}/${sub.split("/").pop()}/bias`)]);
+  lines[String(line)] = flat ? `    h = layers[${s}](h)` : `    h = self.block_${s}(h)`;
+  const subs = flat ? [block, block] : [`${block}/dense`, `${block}/norm`];
+  const vars = flat
+    ? [variable(block, line, `${block}/kernel`), variable(block, line, `${block}/bias`)]
+    : subs.flatMap((sub) => [variable(sub, line, `block_${s}/${sub.split("/").pop()}/kernel`), variable(sub, line, `block_${s}/${sub.split("/").pop()}/bias`)]);
   const history = [current];
   const count = s === nScopes - 1 ? nOps - 2 - perScope * (nScopes - 1) : perScope;
   for (let i = 0; i < count; i++) {
@@ -100,7 +112,7 @@ for (const { v, s, i } of allVars) {
     status: late ? "none" : zero ? "zero" : "ok",
     cause: late ? "outside_tape" : null,
     culprit_file: late ? FILE : null, culprit_line: late ? broken.line : null, culprit_code: late ? lines[String(broken.line)] : null,
-    explanation: late ? `An op of block_${brokenAt} ran while the tape was not recording.` : zero ? "A piecewise-constant op gives a zero gradient." : "",
+    explanation: late ? `An op of ${flat ? "layer " : "block_"}${brokenAt} ran while the tape was not recording.` : zero ? "A piecewise-constant op gives a zero gradient." : "",
     fix: late ? "Run the whole forward pass inside the `with tf.GradientTape()` block." : "",
     broken_edges: late ? [{ source: broken.source, target: broken.target, cause: "outside_tape" }] : [],
     path: [v.id],

@@ -13,6 +13,7 @@ import {
   findingFocus,
   foldGraph,
   groupsContaining,
+  groupWideLevels,
   parseFindingKey,
   searchNodes,
   type FoldedGraph,
@@ -21,6 +22,7 @@ import {
   type View,
 } from "./model";
 import {
+  fileLabel,
   renderDetailsHint,
   renderEdgeDetails,
   renderFindings,
@@ -39,6 +41,8 @@ export interface MountOptions {
 
 /** Above this many nodes, "Expand all" would make a layout too slow to be interactive. */
 const EXPAND_ALL_LIMIT = 800;
+/** The initial view never zooms out further than this (the rest is a pan away). */
+const READABLE_ZOOM = 0.6;
 /** Groups holding broken edges are opened at first only while the view stays this small. */
 const AUTO_EXPAND_LIMIT = 250;
 
@@ -71,6 +75,9 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
 
   // ------------------------------------------------------------ DOM skeleton
   const exportButton = h("button", { class: "gv-primary", title: "Save a standalone HTML report" }, "Export HTML");
+  const exportError = h("span", { class: "gv-export-error", role: "alert", hidden: true });
+  let exportTimer: ReturnType<typeof setTimeout> | undefined;
+  const exportControl = h("span", { class: "gv-export" }, exportError, exportButton);
   const headerSlot = h("div");
   const headlineSlot = h("div");
   const search = h("input", { type: "search", placeholder: "Search ops, variables, names…", "aria-label": "search the graph" });
@@ -116,6 +123,7 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     swatch("var(--gv-outside)", "var(--gv-outside-bg)", "outside tape", 1, true),
     h("span", null, h("span", { style: "color:var(--gv-none);font-weight:700" }, "- - ▸"), "broken edge"));
   canvas.el.appendChild(legend);
+  canvas.fileLabel = (file) => fileLabel(doc, file);
   const findingsSlot = h("div", { class: "gv-findings-slot" });
   const detailsSlot = h("div", { class: "gv-details-slot" });
   const side = h("div", { class: "gv-side" }, findingsSlot, detailsSlot);
@@ -136,7 +144,7 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     const key = parseFindingKey(doc, String(model.get("selected_finding") ?? ""));
     callIndex = key ? key.call : Math.max(0, doc.gradient_calls.findIndex((c) => c.sources.some((f) => f.status !== "ok")));
     relevantBox.disabled = doc.gradient_calls.length === 0;
-    headerSlot.replaceChildren(renderHeader(doc, model.get("export_enabled") ? exportButton : null));
+    headerSlot.replaceChildren(renderHeader(doc, model.get("export_enabled") ? exportControl : null));
     headlineSlot.replaceChildren(renderHeadline(doc));
     refold(true);
     const initialFinding = String(model.get("selected_finding") ?? "");
@@ -148,7 +156,7 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
   /** Recompute the folded graph and groups (call, options or document changed). */
   function refold(resetExpansion: boolean, after: (() => void) | null = null): void {
     const call = doc.gradient_calls[callIndex] ?? null;
-    folded = foldGraph(doc, call, { showBackward, onlyRelevant });
+    folded = groupWideLevels(foldGraph(doc, call, { showBackward, onlyRelevant }));
     groups = buildGroups(folded);
     if (resetExpansion) {
       expanded = defaultExpanded(groups);
@@ -166,14 +174,32 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     relayout(null, after ?? (resetExpansion ? initialCamera : null));
   }
 
-  /** Fit the graph; when that would be unreadably small, show the broken edges (or the top) instead. */
+  /**
+   * Fit the graph; when that would be unreadably small, stay at a readable zoom and show
+   * the broken edges, else the first missing gradient's source, else the target, else the top.
+   */
   function initialCamera(): void {
-    if (!view || canvas.fitScale() >= 0.5) {
+    if (!view || canvas.fitScale() >= READABLE_ZOOM) {
       canvas.fit();
       return;
     }
-    const broken = view.edges.filter((e) => e.broken.length).flatMap((e) => [e.source, e.target]);
-    if (broken.length) canvas.centreOnAll([...new Set(broken)], false);
+    const v = view;
+    const reps = (ids: Iterable<string>): string[] => [...new Set([...ids].map((id) => v.rep.get(id) ?? "").filter(Boolean))];
+    const brokenEdges = v.edges.filter((e) => e.broken.length);
+    const call = doc.gradient_calls[callIndex];
+    const bad = call?.sources.find((f) => f.status === "none" && f.node) ?? call?.sources.find((f) => f.status !== "ok" && f.node);
+    const candidates: string[][] = [
+      [...new Set(brokenEdges.flatMap((e) => [e.source, e.target]))],
+      brokenEdges.length ? [brokenEdges[0].source, brokenEdges[0].target] : [],
+      bad ? reps([bad.node!]) : [],
+      reps(call?.target_nodes ?? []),
+    ];
+    for (const ids of candidates) {
+      if (ids.length && canvas.centreOnAll(ids, false, READABLE_ZOOM, true)) return;
+    }
+    // Too spread out to fit at a readable zoom: centre on the first one anyway.
+    const first = candidates.find((ids) => ids.length);
+    if (first) canvas.centreOnAll(first.slice(0, 1), false, READABLE_ZOOM);
     else canvas.showTop();
   }
 
@@ -383,13 +409,27 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     exportPending = true;
     exportButton.disabled = true;
     exportButton.textContent = "Exporting…";
+    showExportError(null);
     model.send({ type: "export_html" });
-    setTimeout(resetExport, 30000);
+    clearTimeout(exportTimer);
+    exportTimer = setTimeout(() => {
+      if (exportPending) showExportError("no reply from the kernel (is it still running?)");
+      resetExport();
+    }, 30000);
   });
   function resetExport(): void {
+    clearTimeout(exportTimer);
     exportPending = false;
     exportButton.disabled = false;
     exportButton.textContent = "Export HTML";
+  }
+  /** The failure stays next to the button (and in its tooltip) until the next try. */
+  function showExportError(error: string | null): void {
+    exportError.textContent = error ? `Export failed: ${error}` : "";
+    exportError.title = error ?? "";
+    exportError.hidden = !error;
+    exportButton.title = error ? `Export failed: ${error}\nClick to try again` : "Save a standalone HTML report";
+    exportButton.classList.toggle("gv-failed", !!error);
   }
 
   // ------------------------------------------------------------ model events
@@ -404,13 +444,20 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     if (key !== focusKey) focusFinding(key, false);
   };
   const onExportEnabled = (): void => {
-    headerSlot.replaceChildren(renderHeader(doc, model.get("export_enabled") ? exportButton : null));
+    headerSlot.replaceChildren(renderHeader(doc, model.get("export_enabled") ? exportControl : null));
   };
   const onCustom = (msg: { type?: string; html?: string; filename?: string; error?: string }): void => {
     if (!msg || msg.type !== "export_html") return;
-    if (exportPending) resetExport();
-    if (typeof msg.html === "string") download(msg.html, msg.filename || "gradviz-report.html");
-    else status.textContent = `Export failed: ${msg.error ?? "no HTML received"}`;
+    // Re-enable first, whatever happens below.
+    resetExport();
+    if (typeof msg.html === "string" && !msg.error) {
+      showExportError(null);
+      download(msg.html, msg.filename || "gradviz-report.html");
+    } else {
+      const error = String(msg.error || "no HTML received");
+      showExportError(error);
+      status.textContent = `Export failed: ${error}`;
+    }
   };
   model.on("change:document", onDocument);
   model.on("change:selected_node", onSelectedNode);
@@ -433,6 +480,7 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
 
   return () => {
     clearTimeout(searchTimer);
+    clearTimeout(exportTimer);
     model.off("change:document", onDocument);
     model.off("change:selected_node", onSelectedNode);
     model.off("change:selected_finding", onSelectedFinding);

@@ -91,8 +91,121 @@ export function layoutLevel(input: LevelInput): LevelResult {
   const graph = g.graph() as { width?: number; height?: number };
   out.width = graph.width ?? 0;
   out.height = graph.height ?? 0;
+  wrapColumns(out, input);
   if (levelCache.size >= LEVEL_CACHE_SIZE) levelCache.delete(levelCache.keys().next().value!);
   levelCache.set(key, out);
+  return out;
+}
+
+/** The canvas a level is wrapped for (a typical notebook output / report pane). */
+const VIEW = { width: 1000, height: 620 };
+/** Levels shorter than this are never wrapped. */
+const WRAP_MIN_HEIGHT = 1100;
+const WRAP_GAP = 70; // between columns
+const WRAP_PAD = 18; // above and below the columns, for the connectors between them
+const MAX_COLUMNS = 8;
+
+/**
+ * A tall, narrow level (a long chain of layers) is cut at rank gaps into side-by-side
+ * columns, read top to bottom, left to right, like a newspaper; an edge leaving the
+ * bottom of one column runs up the gap to the top of the next. Done only when it lets
+ * the level fit a landscape canvas at a clearly larger zoom. Edits `out` in place.
+ */
+export function wrapColumns(out: LevelResult, input: LevelInput): void {
+  const { width: W, height: H } = out;
+  if (H < WRAP_MIN_HEIGHT || W <= 0) return;
+  const scale = (c: number): number => Math.min(VIEW.width / (c * W + (c - 1) * WRAP_GAP), VIEW.height / (H / c + 2 * WRAP_PAD));
+  let columns = 1;
+  for (let c = 2; c <= MAX_COLUMNS; c++) if (scale(c) > scale(columns) * 1.05) columns = c;
+  if (columns === 1 || scale(columns) < scale(1) * 1.3) return;
+
+  // Where a horizontal cut crosses no node: the gaps between ranks.
+  const spans = input.nodes.map((n) => [out.nodes[n.id].y, out.nodes[n.id].y + n.height] as const).sort((a, b) => a[0] - b[0]);
+  const gaps: number[] = [];
+  let reach = -Infinity;
+  for (const [top, bottom] of spans) {
+    if (reach > -Infinity && top > reach + 1) gaps.push((reach + top) / 2);
+    reach = Math.max(reach, bottom);
+  }
+  // Cut where few edges cross, and never through a labelled (broken) edge: its badge and
+  // both ends should stay together.
+  const labelled = new Set(input.edges.filter((e) => e.labelWidth).map((e) => e.id));
+  const extents = Object.entries(out.edges).map(([id, e]) => {
+    const ys = e.points.map((p) => p.y);
+    return { lo: Math.min(...ys), hi: Math.max(...ys), heavy: labelled.has(id) };
+  });
+  const cost = (y: number, ideal: number): number => {
+    let c = Math.abs(y - ideal) / (H / columns) * 4;
+    for (const e of extents) if (e.lo < y && y < e.hi) c += e.heavy ? 1000 : 1;
+    return c;
+  };
+  const cuts: number[] = [];
+  for (let k = 1; k < columns; k++) {
+    const ideal = (H * k) / columns;
+    let best: number | null = null;
+    let bestCost = Infinity;
+    for (const y of gaps) {
+      if (y <= (cuts[cuts.length - 1] ?? 0) || Math.abs(y - ideal) > H / columns / 2) continue;
+      const c = cost(y, ideal);
+      if (c < bestCost) [best, bestCost] = [y, c];
+    }
+    if (best !== null && bestCost < 1000) cuts.push(best);
+  }
+  if (!cuts.length) return;
+  const tops = [0, ...cuts];
+  const bottoms = [...cuts, H];
+  const band = (y: number): number => {
+    let b = 0;
+    while (b < cuts.length && y >= cuts[b]) b++;
+    return b;
+  };
+  const dx = (b: number): number => b * (W + WRAP_GAP);
+  const dy = (b: number): number => WRAP_PAD - tops[b];
+  const move = (p: Point, b = band(p.y)): Point => ({ x: p.x + dx(b), y: p.y + dy(b) });
+
+  const heights = tops.map((t, i) => bottoms[i] - t);
+  for (const n of input.nodes) {
+    const p = out.nodes[n.id];
+    out.nodes[n.id] = move(p, band(p.y + n.height / 2));
+  }
+  for (const e of Object.values(out.edges)) {
+    const pts: Point[] = [];
+    let prev = -1;
+    for (const p of e.points) {
+      const b = band(p.y);
+      if (prev >= 0 && b > prev) {
+        // Down out of column `prev`, up the gap to its right, across the top into column `b`.
+        const last = pts[pts.length - 1];
+        const exitY = heights[prev] + WRAP_PAD + WRAP_PAD * 0.6;
+        const gapX = dx(prev) + W + WRAP_GAP / 2;
+        const next = move(p, b);
+        pts.push(...corners([last, { x: last.x, y: exitY }, { x: gapX, y: exitY }, { x: gapX, y: WRAP_PAD * 0.4 }, { x: next.x, y: WRAP_PAD * 0.4 }, next]));
+      }
+      pts.push(move(p, b));
+      prev = b;
+    }
+    e.points = pts;
+    if (e.label) e.label = move(e.label);
+  }
+  out.width = tops.length * W + (tops.length - 1) * WRAP_GAP;
+  out.height = Math.max(...heights) + 2 * WRAP_PAD;
+}
+
+/**
+ * The inner corners of a polyline, each as three points (just before, at, just after), so
+ * the renderer's smoothing turns them into tight rounded corners instead of wide sweeps.
+ */
+function corners(poly: Point[], r = 10): Point[] {
+  const out: Point[] = [];
+  for (let i = 1; i < poly.length - 1; i++) {
+    const [a, c, b] = [poly[i - 1], poly[i], poly[i + 1]];
+    const toward = (p: Point): Point => {
+      const d = Math.hypot(p.x - c.x, p.y - c.y) || 1;
+      const k = Math.min(r, d / 2) / d;
+      return { x: c.x + (p.x - c.x) * k, y: c.y + (p.y - c.y) * k };
+    };
+    out.push(toward(a), c, toward(b));
+  }
   return out;
 }
 

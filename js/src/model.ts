@@ -50,6 +50,18 @@ export interface FoldedGraph {
   /** Folded tensor id -> its NodeData (shown in edge details). */
   folded: Map<string, NodeData>;
   call: GradientCall | null;
+  /**
+   * Range groups inserted by `groupWideLevels` (virtual group path -> what it holds).
+   * A range's path segment sits in `DisplayNode.scope` only, never in `NodeData.scope`.
+   */
+  ranges?: Map<string, RangeInfo>;
+}
+
+/** A run of consecutive sibling scopes shown as one expandable box ("dense_10 … dense_19"). */
+export interface RangeInfo {
+  first: string; // name of the first scope in it
+  last: string; // name of the last one
+  count: number; // how many sibling scopes it holds
 }
 
 export interface FoldOptions {
@@ -216,8 +228,12 @@ export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOp
 // ---------------------------------------------------------------- groups
 
 export interface Group {
-  path: string;
+  path: string; // the group's id; holds range segments (see `groupWideLevels`)
+  /** The real scope path, without range segments ("" for a top-level range). */
+  scopePath: string;
   name: string;
+  /** Set when this is a range of sibling scopes rather than a scope. */
+  range: RangeInfo | null;
   parent: string; // "" for top level
   children: string[]; // child group paths, sorted
   members: string[]; // display node ids directly in this scope
@@ -247,9 +263,14 @@ export function buildGroups(g: FoldedGraph): Groups {
   const ensure = (path: string, parent: string): Group => {
     let grp = byPath.get(path);
     if (!grp) {
+      const segment = path.slice(path.lastIndexOf("/") + 1);
+      const range = g.ranges?.get(path) ?? null;
+      const parentScope = parent ? byPath.get(parent)!.scopePath : "";
       grp = {
         path,
-        name: path.slice(path.lastIndexOf("/") + 1),
+        scopePath: range ? parentScope : parentScope ? `${parentScope}/${segment}` : segment,
+        name: range ? `${range.first} … ${range.last}` : segment,
+        range,
         parent,
         children: [],
         members: [],
@@ -285,6 +306,109 @@ export function buildGroups(g: FoldedGraph): Groups {
   for (const grp of byPath.values()) grp.children.sort();
   const topLevel = [...byPath.values()].filter((x) => x.parent === "").map((x) => x.path).sort();
   return { byPath, topLevel, rootMembers };
+}
+
+/** A level with more sibling scopes than this gets range groups. */
+export const WIDE_LEVEL = 30;
+/** Range sizes to pick from (round numbers read better): the smallest that leaves at most RANGES_PER_LEVEL items. */
+const RANGE_SIZES = [10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000];
+const RANGES_PER_LEVEL = 12;
+/** Marks a range's path segment, so it can never clash with a real scope name. */
+const RANGE_MARK = "\u2060";
+
+/**
+ * Readability for wide levels (a flat 200-layer Keras model has 200 top-level scopes):
+ * where one level holds more than `limit` sibling scopes, runs of consecutive (run-order)
+ * scopes become range groups of a round size ("dense_10 … dense_19"), expandable like any
+ * scope; ranges of more than `limit` scopes are split again. Scopes that hold the target or
+ * a broken edge's endpoint (or a None source, while there are few such scopes) stay on
+ * their own, so the problem is visible without opening anything. Returns `g` itself when nothing is wide.
+ */
+export function groupWideLevels(g: FoldedGraph, limit = WIDE_LEVEL): FoldedGraph {
+  interface Info {
+    parent: string;
+    name: string;
+    seq: number;
+    keep: boolean;
+  }
+  const info = new Map<string, Info>();
+  const brokenEnds = new Set<string>();
+  for (const e of g.edges) if (e.broken) brokenEnds.add(e.source).add(e.target);
+  // Scopes with a None source stand alone only while they are few; when most of the model is
+  // cut off (e.g. the loss computed outside the tape) the ranges' red dots say it instead.
+  const noneScopes = new Set<string>();
+  for (const n of g.nodes.values()) if (n.status === "none") noneScopes.add(n.scope);
+  const keepNone = noneScopes.size <= Math.max(3, Math.floor(limit / 3));
+  for (const n of g.nodes.values()) {
+    const keep = n.isTarget || brokenEnds.has(n.id) || (keepNone && n.status === "none");
+    const seq = n.data.seq ?? Number.MAX_SAFE_INTEGER;
+    let parent = "";
+    for (const p of scopePrefixes(n.scope)) {
+      let it = info.get(p);
+      if (!it) info.set(p, (it = { parent, name: p.slice(p.lastIndexOf("/") + 1), seq, keep: false }));
+      if (seq < it.seq) it.seq = seq;
+      if (keep) it.keep = true;
+      parent = p;
+    }
+  }
+  const levels = new Map<string, string[]>();
+  for (const [p, it] of info) (levels.get(it.parent) ?? levels.set(it.parent, []).get(it.parent)!).push(p);
+
+  // real scope path -> the range segments to insert before its own segment, outermost first
+  const insert = new Map<string, { segment: string; range: RangeInfo }[]>();
+  const chunk = (items: string[]): void => {
+    const size = RANGE_SIZES.find((k) => Math.ceil(items.length / k) <= RANGES_PER_LEVEL) ?? RANGE_SIZES[RANGE_SIZES.length - 1];
+    const runs: string[][] = [];
+    let run: string[] = [];
+    for (const p of items) {
+      if (info.get(p)!.keep) {
+        if (run.length) runs.push(run);
+        run = [];
+      } else run.push(p);
+    }
+    if (run.length) runs.push(run);
+    for (const r of runs) {
+      if (r.length < 3) continue;
+      const parts: string[][] = [];
+      for (let i = 0; i < r.length; i += size) parts.push(r.slice(i, i + size));
+      // A short tail joins the previous part rather than standing alone.
+      if (parts.length > 1 && parts[parts.length - 1].length < 3) parts[parts.length - 2].push(...parts.pop()!);
+      for (const part of parts) {
+        if (part.length < 2) continue;
+        const first = info.get(part[0])!.name;
+        const last = info.get(part[part.length - 1])!.name;
+        const entry = { segment: `${RANGE_MARK}${first} … ${last}`, range: { first, last, count: part.length } };
+        for (const p of part) (insert.get(p) ?? insert.set(p, []).get(p)!).push(entry);
+        if (part.length > limit) chunk(part);
+      }
+    }
+  };
+  for (const children of levels.values()) {
+    if (children.length <= limit) continue;
+    chunk(children.sort((a, b) => info.get(a)!.seq - info.get(b)!.seq || (a < b ? -1 : 1)));
+  }
+  if (insert.size === 0) return g;
+
+  const ranges = new Map<string, RangeInfo>();
+  const nodes = new Map<string, DisplayNode>();
+  const rewritten = new Map<string, string>();
+  for (const [id, n] of g.nodes) {
+    let scope = rewritten.get(n.scope);
+    if (scope === undefined) {
+      const out: string[] = [];
+      for (const p of scopePrefixes(n.scope)) {
+        for (const r of insert.get(p) ?? []) {
+          out.push(r.segment);
+          ranges.set(out.join("/"), r.range);
+        }
+        out.push(info.get(p)!.name);
+      }
+      scope = out.join("/");
+      rewritten.set(n.scope, scope);
+    }
+    nodes.set(id, scope === n.scope ? n : { ...n, scope });
+  }
+  return { ...g, nodes, ranges };
 }
 
 /**

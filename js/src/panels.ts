@@ -7,15 +7,37 @@ import type { DisplayEdge, DisplayNode, FoldedGraph, Group, ViewEdge } from "./m
 import { formatShape } from "./render";
 import type { Document, GradientCall, NodeData, SourceFinding } from "./types";
 
-const where = (file: string | null | undefined, line: number | null | undefined): string | null =>
-  file ? `${file}${line !== null && line !== undefined ? `:${line}` : ""}` : null;
+/** The last component of a path ("/a/b/train.py" -> "train.py", "C:\\x\\y.py" -> "y.py"). */
+export function basename(path: string): string {
+  const trimmed = path.replace(/[\\/]+$/, "");
+  const i = Math.max(trimmed.lastIndexOf("/"), trimmed.lastIndexOf("\\"));
+  return i >= 0 && i < trimmed.length - 1 ? trimmed.slice(i + 1) : path;
+}
+
+/** What to call a file on screen: its label from `meta.file_labels` (notebook cells), else its basename. */
+export function fileLabel(doc: Document, file: string): string {
+  const label = doc.meta?.file_labels?.[file];
+  return typeof label === "string" && label ? label : basename(file);
+}
+
+/** "label:line" as plain text (for <option>s and tooltips); null without a file. */
+export function whereText(doc: Document, file: string | null | undefined, line: number | null | undefined): string | null {
+  return file ? `${fileLabel(doc, file)}${line !== null && line !== undefined ? `:${line}` : ""}` : null;
+}
+
+/** "label:line" with the full path (and line) in a tooltip; null without a file. */
+export function whereEl(doc: Document, file: string | null | undefined, line: number | null | undefined, attrs: Record<string, string> = {}): HTMLElement | null {
+  if (!file) return null;
+  const full = `${file}${line !== null && line !== undefined ? `:${line}` : ""}`;
+  return h("span", { class: "gv-where", ...attrs, title: full, "data-file": file }, whereText(doc, file, line));
+}
 
 export function sourceLine(doc: Document, file: string | null | undefined, line: number | null | undefined): string | null {
   if (!file || line === null || line === undefined) return null;
   return doc.source_lines?.[file]?.[String(line)] ?? null;
 }
 
-export function renderHeader(doc: Document, exportButton: HTMLButtonElement | null): HTMLElement {
+export function renderHeader(doc: Document, exportButton: HTMLElement | null): HTMLElement {
   const m = doc.meta ?? {};
   const versions = [
     m.gradviz && `gradviz ${m.gradviz}`,
@@ -59,9 +81,9 @@ export interface FindingHandlers {
   onFinding(key: string): void;
 }
 
-function callTitle(c: GradientCall): string {
+function callTitle(doc: Document, c: GradientCall): string {
   const bad = c.sources.filter((x) => x.status !== "ok").length;
-  const loc = where(c.file, c.line) ?? `call ${c.id}`;
+  const loc = whereText(doc, c.file, c.line) ?? `call ${c.id}`;
   const code = c.code ? ` — ${ellipsize(c.code.trim(), 60)}` : "";
   return `${loc}${code}${bad ? ` (${bad} missing/zero)` : " (all ok)"}`;
 }
@@ -75,14 +97,16 @@ export function renderFindings(doc: Document, callIndex: number, activeKey: stri
   }
   if (calls.length > 1) {
     const select = h("select", { "aria-label": "gradient call" });
-    calls.forEach((c, i) => select.appendChild(h("option", { value: i, selected: i === callIndex }, callTitle(c))));
+    calls.forEach((c, i) => select.appendChild(h("option", { value: i, selected: i === callIndex, title: c.file ? `${c.file}:${c.line ?? "?"}` : null }, callTitle(doc, c))));
+    const current = calls[callIndex];
+    if (current?.file) select.title = `${current.file}:${current.line ?? "?"}`;
     select.addEventListener("change", () => on.onCall(Number(select.value)));
     section.appendChild(select);
   }
   const call = calls[callIndex];
   const ran = call.count > 1 ? ` · ran ${call.count}×` : "";
   section.appendChild(h("div", { class: "gv-call" }, "gradient of ", h("code", null, call.target), " at ",
-    h("span", { class: "gv-where" }, where(call.file, call.line) ?? "?"), ran));
+    whereEl(doc, call.file, call.line) ?? h("span", { class: "gv-where" }, "?"), ran));
   if (call.code) section.appendChild(h("code", { class: "gv-code" }, call.code));
   const bad = call.sources.map((f, i) => [f, i] as const).filter(([f]) => f.status !== "ok");
   const ok = call.sources.map((f, i) => [f, i] as const).filter(([f]) => f.status === "ok");
@@ -98,7 +122,7 @@ export function renderFindings(doc: Document, callIndex: number, activeKey: stri
     card.keys.push(`${callIndex}:${i}`);
     card.findings.push(f);
   }
-  for (const c of cards.values()) section.appendChild(renderFinding(c.findings, c.keys, activeKey, on));
+  for (const c of cards.values()) section.appendChild(renderFinding(doc, c.findings, c.keys, activeKey, on));
   if (ok.length) {
     const list = h("div", { class: "gv-oklist" });
     for (const [f, i] of ok) {
@@ -113,7 +137,7 @@ export function renderFindings(doc: Document, callIndex: number, activeKey: stri
 }
 
 /** One card for one or more sources with the same diagnosis; shows the active (or first) one's text. */
-function renderFinding(findings: SourceFinding[], keys: string[], activeKey: string, on: FindingHandlers): HTMLElement {
+function renderFinding(doc: Document, findings: SourceFinding[], keys: string[], activeKey: string, on: FindingHandlers): HTMLElement {
   const at = Math.max(0, keys.indexOf(activeKey));
   const f = findings[at];
   const key = keys[at];
@@ -124,8 +148,8 @@ function renderFinding(findings: SourceFinding[], keys: string[], activeKey: str
       h("span", { class: "gv-expr" }, f.expr),
       f.name && f.name !== f.expr ? h("span", { class: "gv-hint" }, f.name) : null,
       findings.length > 1 ? h("span", { class: "gv-hint" }, `and ${findings.length - 1} more`) : null),
-    f.cause ? h("div", null, h("span", { class: "gv-chip gv-cause" }, f.cause),
-      f.culprit_file ? h("span", { class: "gv-where", style: "margin-left:6px" }, where(f.culprit_file, f.culprit_line)) : null) : null,
+    f.cause ? h("div", { class: "gv-finding-cause" }, h("span", { class: "gv-chip gv-cause" }, f.cause),
+      whereEl(doc, f.culprit_file, f.culprit_line)) : null,
     f.culprit_code ? h("code", { class: "gv-code" }, f.culprit_code.trim()) : null,
     f.explanation ? h("p", { class: "gv-expl" }, f.explanation) : null,
     f.fix ? h("p", { class: "gv-fix" }, h("b", null, "Fix: "), f.fix) : null);
@@ -185,7 +209,7 @@ const yesNo = (b: boolean | undefined): string | null => (b === undefined ? null
 function locationRows(doc: Document, d: NodeData): Row[] {
   const text = sourceLine(doc, d.file, d.line);
   return [
-    ["location", where(d.file, d.line)],
+    ["location", whereEl(doc, d.file, d.line)],
     ["code", text !== null ? h("code", { class: "gv-code" }, text.trim()) : null],
   ];
 }
@@ -246,7 +270,7 @@ function edgeTable(doc: Document, m: DisplayEdge, g: FoldedGraph, label: (id: st
       ["recorded by", list(m.recordedBy) ?? "no tape"],
       ["differentiable", yesNo(m.differentiable)],
       ["tensor", viaText],
-      ["tensor from", via ? where(via.file, via.line) : null],
+      ["tensor from", via ? whereEl(doc, via.file, via.line) : null],
       ["code", via && sourceLine(doc, via.file, via.line) !== null ? h("code", { class: "gv-code" }, sourceLine(doc, via.file, via.line)!.trim()) : null],
     ]));
 }
@@ -255,9 +279,10 @@ export function renderGroupDetails(grp: Group, brokenInside: number, expanded: b
   const button = h("button", null, expanded ? "Collapse" : "Expand");
   button.addEventListener("click", onToggle);
   return h("div", { class: "gv-section gv-details" },
-    h("h3", null, "Selected scope"),
-    h("div", { class: "gv-expr", style: "margin-bottom:6px" }, grp.path),
+    h("h3", null, grp.range ? "Selected range of scopes" : "Selected scope"),
+    h("div", { class: "gv-expr", style: "margin-bottom:6px" }, grp.range ? `${grp.range.first} … ${grp.range.last}` : grp.scopePath),
     table([
+      ["scopes", grp.range ? `${grp.range.count} consecutive scopes${grp.scopePath ? ` in ${grp.scopePath}` : ""}, grouped to keep the graph readable` : null],
       ["ops", grp.ops],
       ["variables", grp.variables || null],
       ["tensors shown", grp.tensors || null],

@@ -21,7 +21,7 @@
  */
 import { ellipsize, s, textWidth } from "./dom";
 import { CLUSTER_HEADER, type LayoutResult, type Point } from "./layout";
-import type { View, ViewEdge, ViewNode } from "./model";
+import type { Group, View, ViewEdge, ViewNode } from "./model";
 import type { Status } from "./types";
 
 const STATUS_GLYPH: Record<Status, string> = { ok: "✓", none: "✗", zero: "0" };
@@ -34,7 +34,7 @@ export interface Size {
 export function nodeSize(v: ViewNode): Size {
   if (v.group) {
     const g = v.group;
-    const title = `▸ ${ellipsize(g.name, 32)}`;
+    const title = `▸ ${ellipsize(g.name, g.range ? 48 : 32)}`;
     const dots = Math.min(g.statuses.length, 12) * 9;
     const w = Math.max(110, textWidth(title, 12, 650) + 40, textWidth(groupCounts(v), 10.5) + dots + 30);
     return { width: w, height: g.outside ? 56 : 44 };
@@ -55,7 +55,8 @@ export function nodeSize(v: ViewNode): Size {
 
 function groupCounts(v: ViewNode): string {
   const g = v.group!;
-  const parts = [`${g.ops} op${g.ops === 1 ? "" : "s"}`];
+  const parts = g.range ? [`${g.range.count} scopes`] : [];
+  parts.push(`${g.ops} op${g.ops === 1 ? "" : "s"}`);
   if (g.variables) parts.push(`${g.variables} var${g.variables === 1 ? "" : "s"}`);
   if (g.tensors) parts.push(`${g.tensors} tensor${g.tensors === 1 ? "" : "s"}`);
   return parts.join(" · ");
@@ -80,6 +81,13 @@ function tensorLabel(v: ViewNode): string {
   const n = v.node!;
   const text = ellipsize(n.data.label ?? n.id, 24);
   return n.status ? `${STATUS_GLYPH[n.status]} ${text}` : text;
+}
+
+/** A group's real scope path, or for a range what it spans. */
+export function groupTitle(g: Group): string {
+  if (!g.range) return g.scopePath;
+  const where = g.scopePath ? ` in ${g.scopePath}` : "";
+  return `${g.range.count} scopes${where}: ${g.range.first} … ${g.range.last}`;
 }
 
 export function formatShape(shape: (number | null)[] | null | undefined): string | null {
@@ -128,6 +136,9 @@ export interface CanvasEvents {
 }
 
 let instances = 0;
+/** Room kept free above and below the graph when fitting it (the legend sits at the bottom). */
+const FIT_TOP = 4;
+const FIT_BOTTOM = 40;
 
 const stopAnimation = (id: number): void => {
   if (id && typeof cancelAnimationFrame !== "undefined") cancelAnimationFrame(id);
@@ -145,6 +156,8 @@ export class GraphCanvas {
   private edgeEls = new Map<string, SVGGElement>();
   private anim = 0;
   private disposers: (() => void)[] = [];
+  /** How a file path is shown in tooltips (labels such as "cell [2]"; the path itself by default). */
+  fileLabel: (file: string) => string = (file) => file;
 
   constructor(private events: CanvasEvents) {
     this.el = document.createElement("div");
@@ -190,12 +203,12 @@ export class GraphCanvas {
       const b = layout.clusters[c.id];
       if (!b) continue;
       const g = c.group;
-      const title = `▾ ${ellipsize(g.name, 40)}`;
+      const title = `▾ ${ellipsize(g.name, g.range ? 56 : 40)}`;
       const tw = Math.min(b.width - 2, textWidth(title, 11, 650) + 16);
       const head = s("g", { class: "gv-ctitle" },
         s("rect", { x: 1, y: 1, width: tw, height: CLUSTER_HEADER - 4, rx: 4 }),
         s("text", { x: 8, y: CLUSTER_HEADER - 8 }, title),
-        s("title", null, `${g.path} (click to collapse)`));
+        s("title", null, `${groupTitle(g)} (click to collapse)`));
       head.addEventListener("click", (ev) => {
         ev.stopPropagation();
         this.events.onClusterClick(g.path);
@@ -262,7 +275,8 @@ export class GraphCanvas {
     if (n.status) cls.push(`gv-status-${n.status}`);
     if (n.isTarget) cls.push("gv-target");
     const g = s("g", { class: cls.join(" ") });
-    const where = d.file ? `\n${d.file}:${d.line ?? "?"}` : "";
+    const label = d.file ? this.fileLabel(d.file) : "";
+    const where = d.file ? `\n${label}:${d.line ?? "?"}${label !== d.file ? `  (${d.file})` : ""}` : "";
     if (d.kind === "op") {
       const sub = opSubtitle(v);
       g.append(s("rect", { width: w, height: h, rx: 3 }),
@@ -285,10 +299,11 @@ export class GraphCanvas {
 
   private drawGroup(v: ViewNode, w: number, h: number): SVGGElement {
     const grp = v.group!;
-    const g = s("g", { class: "gv-node gv-group" },
+    const g = s("g", { class: `gv-node gv-group${grp.range ? " gv-range" : ""}` },
+      grp.range ? s("rect", { class: "gv-box2", x: 4, y: 4, width: w - 4, height: h - 4, rx: 6, transform: "translate(0,3)" }) : null,
       s("rect", { class: "gv-box2", x: 4, y: 4, width: w - 4, height: h - 4, rx: 6 }),
       s("rect", { class: "gv-box", width: w - 4, height: h - 4, rx: 6 }),
-      s("text", { class: "gv-title", x: 10, y: 17 }, `▸ ${ellipsize(grp.name, 32)}`),
+      s("text", { class: "gv-title", x: 10, y: 17 }, `▸ ${ellipsize(grp.name, grp.range ? 48 : 32)}`),
       s("text", { class: "gv-sub", x: 10, y: 32 }, groupCounts(v)));
     const statuses = grp.statuses.slice(0, 12);
     const x0 = w - 12 - statuses.length * 9;
@@ -299,7 +314,7 @@ export class GraphCanvas {
         s("circle", { r: 8 }), s("text", { y: 3.5, "text-anchor": "middle" }, v.brokenInside > 1 ? String(v.brokenInside) : "!")));
     }
     const hidden = v.brokenInside ? `\n${v.brokenInside} broken edge(s) inside` : "";
-    g.appendChild(s("title", null, `${grp.path}\n${groupCounts(v)}${hidden}\nclick to expand`));
+    g.appendChild(s("title", null, `${groupTitle(grp)}\n${groupCounts(v)}${hidden}\nclick to expand`));
     return g;
   }
 
@@ -334,14 +349,15 @@ export class GraphCanvas {
   fitScale(): number {
     if (!this.layout) return 1;
     const { width, height } = this.viewportSize();
-    return Math.min(1.3, (width - 16) / Math.max(this.layout.width, 1), (height - 40) / Math.max(this.layout.height, 1));
+    return Math.min(1.3, (width - 16) / Math.max(this.layout.width, 1), (height - FIT_TOP - FIT_BOTTOM) / Math.max(this.layout.height, 1));
   }
 
   fit(animate = false): void {
     if (!this.layout) return;
     const { width, height } = this.viewportSize();
     const k = this.fitScale();
-    this.moveTo({ k, x: (width - this.layout.width * k) / 2, y: Math.max(8, (height - this.layout.height * k) / 2) }, animate);
+    const y = FIT_TOP + Math.max(0, (height - FIT_TOP - FIT_BOTTOM - this.layout.height * k) / 2);
+    this.moveTo({ k, x: (width - this.layout.width * k) / 2, y }, animate);
   }
 
   /** Readable zoom, top of the graph in view (for graphs too tall to fit legibly). */
@@ -362,17 +378,24 @@ export class GraphCanvas {
     return true;
   }
 
-  /** Centre on a set of boxes (a finding's path), fitting them when they are large. */
-  centreOnAll(viewIds: string[], animate = true): void {
+  /**
+   * Centre on a set of boxes (a finding's path), fitting them when they are large, but never
+   * zooming out below `minK`. With `onlyIfFits`, does nothing (and returns false) when they
+   * do not all fit at `minK`.
+   */
+  centreOnAll(viewIds: string[], animate = true, minK = 0.25, onlyIfFits = false): boolean {
     const boxes = viewIds.map((id) => this.layout?.nodes[id] ?? this.layout?.clusters[id]).filter((b) => b !== undefined);
-    if (!boxes.length) return;
+    if (!boxes.length) return false;
     const x0 = Math.min(...boxes.map((b) => b.x));
     const y0 = Math.min(...boxes.map((b) => b.y));
     const x1 = Math.max(...boxes.map((b) => b.x + b.width));
     const y1 = Math.max(...boxes.map((b) => b.y + b.height));
     const { width, height } = this.viewportSize();
-    const k = Math.max(0.25, Math.min(1.2, (width - 80) / (x1 - x0 + 1), (height - 120) / (y1 - y0 + 1)));
+    const fits = Math.min(1.2, (width - 80) / (x1 - x0 + 1), (height - 120) / (y1 - y0 + 1));
+    if (onlyIfFits && fits < minK) return false;
+    const k = Math.max(minK, fits);
     this.moveTo({ k, x: width / 2 - ((x0 + x1) / 2) * k, y: height / 2 - ((y0 + y1) / 2) * k }, animate);
+    return true;
   }
 
   /** Screen position (relative to the canvas) of a node or cluster's top centre, for anchoring across relayouts. */

@@ -115,6 +115,11 @@ body > .gradviz-root.gv-standalone { height: 100vh; }
 .gradviz-root button:hover:not(:disabled) { border-color: var(--gv-accent); }
 .gradviz-root button:disabled { opacity: .5; cursor: default; }
 .gradviz-root button.gv-primary { background: var(--gv-accent); border-color: var(--gv-accent); color: #fff; }
+.gradviz-root .gv-export { display: inline-flex; align-items: center; gap: 8px; min-width: 0; max-width: 100%; }
+.gradviz-root .gv-export-error { color: var(--gv-none); background: var(--gv-none-bg); border-radius: 4px; padding: 1px 8px; font-size: 12px;
+  max-width: 520px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.gradviz-root .gv-export-error[hidden] { display: none; }
+.gradviz-root button.gv-primary.gv-failed { background: var(--gv-none); border-color: var(--gv-none); }
 .gradviz-root .gv-count { color: var(--gv-fg3); font-size: 12px; min-width: 48px; }
 .gradviz-root .gv-spacer { flex: 1; }
 .gradviz-root .gv-status { color: var(--gv-fg3); font-size: 12px; }
@@ -150,6 +155,7 @@ body > .gradviz-root.gv-standalone { height: 100vh; }
 .gradviz-root .gv-group > rect.gv-box { fill: var(--gv-group-bg); stroke: var(--gv-fg3); stroke-width: 1.2; }
 .gradviz-root .gv-group > rect.gv-box2 { fill: var(--gv-group-bg); stroke: var(--gv-fg3); stroke-width: 1; }
 .gradviz-root .gv-group .gv-title { font-weight: 650; font-size: 12px; }
+.gradviz-root .gv-range > rect.gv-box { stroke-dasharray: 6 2; }
 .gradviz-root .gv-group .gv-sub { font-size: 10.5px; }
 .gradviz-root .gv-group .gv-outside-note { font-size: 10px; fill: var(--gv-outside); font-weight: 600; }
 .gradviz-root .gv-marker circle { fill: var(--gv-none); }
@@ -200,7 +206,8 @@ body > .gradviz-root.gv-standalone { height: 100vh; }
 .gradviz-root .gv-chip.gv-zero { background: var(--gv-zero); color: #fff; }
 .gradviz-root .gv-chip.gv-ok { background: var(--gv-ok); color: #fff; }
 .gradviz-root .gv-chip.gv-cause { background: var(--gv-bg3); color: var(--gv-fg); font-family: var(--gv-mono); font-weight: 600; }
-.gradviz-root .gv-where { font-family: var(--gv-mono); font-size: 11.5px; color: var(--gv-accent); }
+.gradviz-root .gv-where { font-family: var(--gv-mono); font-size: 11.5px; color: var(--gv-accent); overflow-wrap: anywhere; }
+.gradviz-root .gv-finding-cause { display: flex; flex-wrap: wrap; align-items: center; gap: 2px 8px; }
 .gradviz-root .gv-expl { margin: 4px 0; color: var(--gv-fg2); }
 .gradviz-root .gv-fix { margin: 4px 0 0; }
 .gradviz-root .gv-fix b { color: var(--gv-ok); }

@@ -114,6 +114,8 @@ export interface Meta {
   ops_kept?: number;
   ops_dropped?: number;
   error?: string | null;
+  /** File path -> what to show instead (e.g. a notebook cell's temp file -> "cell [2]"). */
+  file_labels?: Record<string, string>;
 }
 
 export interface Document {

@@ -133,7 +133,82 @@ describe("renderer in a DOM", () => {
     expect(button.disabled).toBe(true);
     model.emit("msg:custom", { type: "export_html", error: "BundleMissingError: run npm run build" }, []);
     expect(button.disabled).toBe(false);
+    expect(button.textContent).toBe("Export HTML");
     expect(host.querySelector(".gv-status")!.textContent).toContain("BundleMissingError");
+    // the error stays next to the button, and in its tooltip, until the next try
+    const error = host.querySelector<HTMLElement>(".gv-export-error")!;
+    expect(error.hidden).toBe(false);
+    expect(error.textContent).toBe("Export failed: BundleMissingError: run npm run build");
+    expect(button.title).toContain("BundleMissingError");
+    expect(button.classList.contains("gv-failed")).toBe(true);
+    button.click();
+    expect(button.disabled).toBe(true);
+    expect(error.hidden).toBe(true);
+    expect(button.classList.contains("gv-failed")).toBe(false);
+  });
+
+  it("re-enables the export button at once even when the reply carries no HTML", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const { host, model } = setup(structuredClone(outsideJson) as Document, { export_enabled: true });
+      await vi.waitFor(() => expect(host.querySelector(".gradviz-root")?.getAttribute("data-rendered")).toBeTruthy());
+      const button = [...host.querySelectorAll("button")].find((b) => b.textContent === "Export HTML")!;
+      button.click();
+      model.emit("msg:custom", { type: "export_html" }, []);
+      expect(button.disabled).toBe(false);
+      expect(host.querySelector(".gv-export-error")!.textContent).toContain("no HTML received");
+      // a second export is not cut short by the first one's 30 s timeout
+      vi.advanceTimersByTime(20000);
+      button.click();
+      vi.advanceTimersByTime(15000);
+      expect(button.disabled).toBe(true);
+      vi.advanceTimersByTime(16000);
+      expect(button.disabled).toBe(false);
+      expect(host.querySelector(".gv-export-error")!.textContent).toContain("no reply");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("shows file labels (or basenames) instead of full paths, with the path in a tooltip", async () => {
+    const doc = structuredClone(kerasJson) as Document;
+    const cell = "/tmp/ipykernel_1088/3047102139.py";
+    const rename = (f: string | null | undefined): string | null | undefined => (f === "train.py" ? cell : f === null || f === undefined ? f : `/home/me/project/${f}`);
+    for (const n of doc.graph.nodes) n.file = rename(n.file);
+    for (const c of doc.gradient_calls) {
+      c.file = rename(c.file) ?? null;
+      for (const f of c.sources) f.culprit_file = rename(f.culprit_file) ?? null;
+    }
+    doc.source_lines = Object.fromEntries(Object.entries(doc.source_lines).map(([f, v]) => [rename(f)!, v]));
+    doc.meta.file_labels = { [cell]: "cell [2]" };
+    const { host, model } = setup(doc);
+    await rendered(host);
+    const text = host.querySelector(".gv-findings")!.textContent!;
+    expect(text).not.toContain("/tmp/ipykernel_1088");
+    const wheres = [...host.querySelectorAll<HTMLElement>(".gv-findings .gv-where")];
+    expect(wheres.length).toBeGreaterThan(1);
+    for (const w of wheres) {
+      expect(w.textContent).toMatch(/^cell \[2\]:\d+$/);
+      expect(w.title).toMatch(/^\/tmp\/ipykernel_1088\/3047102139\.py:\d+$/);
+    }
+    const options = [...host.querySelectorAll("option")];
+    expect(options.length).toBe(2);
+    for (const o of options) {
+      expect(o.textContent).toMatch(/^cell \[2\]:\d+/);
+      expect(o.title).toContain(cell);
+    }
+    model.set("selected_node", "op:3");
+    await rendered(host, 2);
+    const loc = [...host.querySelectorAll(".gv-details tr")].find((tr) => tr.querySelector("th")?.textContent === "location")!;
+    expect(loc.querySelector("td")!.textContent).toMatch(/^cell \[2\]:\d+$/);
+    expect(loc.querySelector<HTMLElement>(".gv-where")!.title).toContain(cell);
+    // without a label: the basename, full path in the tooltip
+    delete doc.meta.file_labels;
+    model.set("document", { ...doc });
+    await rendered(host, 3);
+    const w = host.querySelector<HTMLElement>(".gv-findings .gv-where")!;
+    expect(w.textContent).toMatch(/^3047102139\.py:\d+$/);
+    expect(w.title).toContain(cell);
   });
 
   it("hides the export button when export is disabled", async () => {
