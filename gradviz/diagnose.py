@@ -291,6 +291,11 @@ class _Context:
                 if node in anc:
                     return "not_watched_tensor", self.creation_line(src, node), []
                 return self.not_connected(call, src, node, targets, anc, expr)
+            watched_at = [seq for seq, i in tape.watched if i == src.id]
+            uses = [v for v in G.successors(node) if v in anc and G.nodes[v]["kind"] == "op"]
+            if watched_at and uses and all(G.nodes[v]["seq"] <= min(watched_at) for v in uses):
+                # `tape.watch(x)` came after x was used: the tape starts following x from then on
+                return "not_watched_tensor", self.creation_line(src, node), []
             start = node
         # 3. follow what the tape can differentiate
         reach = gr.forward(G, [start], tape, self.cache)

@@ -13,8 +13,8 @@ import {
   findingFocus,
   foldGraph,
   groupsContaining,
-  groupWideLevels,
   parseFindingKey,
+  readable,
   searchNodes,
   type FoldedGraph,
   type Focus,
@@ -156,7 +156,7 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
   /** Recompute the folded graph and groups (call, options or document changed). */
   function refold(resetExpansion: boolean, after: (() => void) | null = null): void {
     const call = doc.gradient_calls[callIndex] ?? null;
-    folded = groupWideLevels(foldGraph(doc, call, { showBackward, onlyRelevant }));
+    folded = readable(foldGraph(doc, call, { showBackward, onlyRelevant }));
     groups = buildGroups(folded);
     if (resetExpansion) {
       expanded = defaultExpanded(groups);

@@ -26,6 +26,8 @@ export interface DisplayNode {
   scope: string;
   /** Gradient status when this node is a source of the selected call. */
   status: Status | null;
+  /** The source's name as the finding gives it (a variable's full path), when it is a source. */
+  sourceName: string | null;
   isTarget: boolean;
   tapeStyle: OpTapeStyle | null;
 }
@@ -59,9 +61,11 @@ export interface FoldedGraph {
 
 /** A run of consecutive sibling scopes shown as one expandable box ("dense_10 … dense_19"). */
 export interface RangeInfo {
-  first: string; // name of the first scope in it
+  /** "inputs": not scopes but loose input tensors that all feed the same thing (`bundleInputs`). */
+  kind?: "scopes" | "inputs";
+  first: string; // name of the first scope in it (for inputs: what they feed)
   last: string; // name of the last one
-  count: number; // how many sibling scopes it holds
+  count: number; // how many sibling scopes (or tensors) it holds
 }
 
 export interface FoldOptions {
@@ -130,6 +134,7 @@ export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOp
     (!opts.showBackward && n.kind === "op" && n.phase === "backward");
 
   const status = new Map<string, Status>();
+  const sourceNames = new Map<string, string>();
   const targets = new Set<string>(call?.target_nodes ?? []);
   const broken = new Map<string, BrokenEdge>();
   const keep = new Set<string>(targets);
@@ -137,6 +142,7 @@ export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOp
     if (f.node) {
       keep.add(f.node);
       status.set(f.node, f.status);
+      if (f.name) sourceNames.set(f.node, f.name);
     }
     for (const b of f.broken_edges) {
       broken.set(edgeKey(b.source, b.target), b);
@@ -177,6 +183,7 @@ export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOp
       data: n,
       scope: n.scope ?? "",
       status: status.get(n.id) ?? null,
+      sourceName: sourceNames.get(n.id) ?? null,
       isTarget: targets.has(n.id),
       tapeStyle: opTapeStyle(n, tape),
     });
@@ -269,7 +276,7 @@ export function buildGroups(g: FoldedGraph): Groups {
       grp = {
         path,
         scopePath: range ? parentScope : parentScope ? `${parentScope}/${segment}` : segment,
-        name: range ? `${range.first} … ${range.last}` : segment,
+        name: range ? (range.kind === "inputs" ? `${range.count} inputs → ${range.first}` : `${range.first} … ${range.last}`) : segment,
         range,
         parent,
         children: [],
@@ -411,6 +418,69 @@ export function groupWideLevels(g: FoldedGraph, limit = WIDE_LEVEL): FoldedGraph
   return { ...g, nodes, ranges };
 }
 
+/** At least this many loose input tensors feeding the same thing are drawn as one box. */
+export const BUNDLE_INPUTS = 5;
+
+/**
+ * Loose input tensors (no producer in view: Keras fit's iterator state, constants, shapes)
+ * that all feed the same box are drawn as one expandable "16 inputs → regressor" group
+ * instead of a row of identical `int32[2]` pills. Sources, targets and broken edges' ends are
+ * never bundled. Returns `g` itself when there is nothing to bundle.
+ */
+export function bundleInputs(g: FoldedGraph, min = BUNDLE_INPUTS): FoldedGraph {
+  const hasInput = new Set<string>();
+  const consumers = new Map<string, Set<string>>();
+  const special = new Set<string>();
+  for (const e of g.edges) {
+    hasInput.add(e.target);
+    (consumers.get(e.source) ?? consumers.set(e.source, new Set()).get(e.source)!).add(e.target);
+    if (e.broken) special.add(e.source).add(e.target);
+  }
+  // What a consumer looks like from scope `s`: the child group of `s` holding it, or itself.
+  const seenFrom = (s: string, c: DisplayNode): string => {
+    const cs = scopePrefixes(c.scope);
+    const depth = scopePrefixes(s).length;
+    if (cs.length > depth && (depth === 0 || cs[depth - 1] === scopePrefixes(s)[depth - 1])) return `g:${cs[depth]}`;
+    return `n:${c.id}`;
+  };
+  const buckets = new Map<string, { scope: string; ids: string[]; to: string }>();
+  for (const n of g.nodes.values()) {
+    if (n.data.kind !== "tensor" || hasInput.has(n.id) || n.isTarget || n.status || special.has(n.id)) continue;
+    const cons = [...(consumers.get(n.id) ?? [])].map((id) => g.nodes.get(id)).filter((c): c is DisplayNode => !!c);
+    if (!cons.length) continue;
+    const to = [...new Set(cons.map((c) => seenFrom(n.scope, c)))].sort();
+    const key = `${n.scope}\u0000${to.join("\u0000")}`;
+    (buckets.get(key) ?? buckets.set(key, { scope: n.scope, ids: [], to: to.join(", ") }).get(key)!).ids.push(n.id);
+  }
+  const moves = new Map<string, string>();
+  const ranges = new Map(g.ranges ?? []);
+  for (const b of buckets.values()) {
+    if (b.ids.length < min) continue;
+    const name = (id: string): string => {
+      if (id.startsWith("g:")) {
+        const path = id.slice(2);
+        const r = ranges.get(path);
+        return r ? `${r.first} … ${r.last}` : path.slice(path.lastIndexOf("/") + 1);
+      }
+      const d = g.nodes.get(id.slice(2))?.data;
+      return d?.op_type ?? d?.name ?? d?.label ?? id.slice(2);
+    };
+    const first = b.to.split(", ").map(name).join(", ");
+    const path = [...scopePrefixes(b.scope).slice(-1), `${RANGE_MARK}inputs→${b.to}`].join("/");
+    ranges.set(path, { kind: "inputs", first, last: "", count: b.ids.length });
+    for (const id of b.ids) moves.set(id, path);
+  }
+  if (!moves.size) return g;
+  const nodes = new Map<string, DisplayNode>();
+  for (const [id, n] of g.nodes) nodes.set(id, moves.has(id) ? { ...n, scope: moves.get(id)! } : n);
+  return { ...g, nodes, ranges };
+}
+
+/** Everything that keeps a big graph readable: range groups for wide levels, then bundled inputs. */
+export function readable(g: FoldedGraph): FoldedGraph {
+  return bundleInputs(groupWideLevels(g));
+}
+
 /**
  * Groups to expand at first: a lone wrapper (one top-level group and nothing else,
  * e.g. Keras' "sequential") is opened down the chain, so the first view is never a
@@ -539,7 +609,7 @@ export function searchNodes(g: FoldedGraph, query: string): string[] {
   const hits: DisplayNode[] = [];
   for (const n of g.nodes.values()) {
     const d = n.data;
-    const fields = [d.label, d.name, d.op_type, d.id];
+    const fields = [d.label, d.name, d.op_type, d.id, n.sourceName];
     if (fields.some((f) => typeof f === "string" && f.toLowerCase().includes(q))) hits.push(n);
   }
   hits.sort((a, b) => (a.data.seq ?? 0) - (b.data.seq ?? 0));

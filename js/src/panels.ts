@@ -219,7 +219,7 @@ export function renderNodeDetails(doc: Document, n: DisplayNode, call: GradientC
   const tape = call?.tape;
   const state = tape ? d.tape_state?.[tape] : undefined;
   const allStates = d.tape_state ? Object.entries(d.tape_state).map(([t, st]) => `${t}: ${st}`).join(", ") : null;
-  const title = d.kind === "op" ? (d.op_type ?? d.label) : (d.name ?? d.label);
+  const title = d.kind === "op" ? (d.op_type ?? d.label) : (n.sourceName ?? d.name ?? d.label);
   return h("div", { class: "gv-section gv-details" },
     h("h3", null, `Selected ${d.kind}`),
     h("div", { class: "gv-expr", style: "margin-bottom:6px" }, title ?? d.id),
@@ -229,6 +229,7 @@ export function renderNodeDetails(doc: Document, n: DisplayNode, call: GradientC
       ["kind", d.kind],
       ["op type", d.op_type],
       ["name", d.name],
+      ["as source", n.sourceName && n.sourceName !== d.name ? n.sourceName : null],
       ["label", d.label !== title ? d.label : null],
       ["dtype", d.dtype],
       ["shape", formatShape(d.shape)],
@@ -278,12 +279,15 @@ function edgeTable(doc: Document, m: DisplayEdge, g: FoldedGraph, label: (id: st
 export function renderGroupDetails(grp: Group, brokenInside: number, expanded: boolean, onToggle: () => void): HTMLElement {
   const button = h("button", null, expanded ? "Collapse" : "Expand");
   button.addEventListener("click", onToggle);
+  const inputs = grp.range?.kind === "inputs";
   return h("div", { class: "gv-section gv-details" },
-    h("h3", null, grp.range ? "Selected range of scopes" : "Selected scope"),
-    h("div", { class: "gv-expr", style: "margin-bottom:6px" }, grp.range ? `${grp.range.first} … ${grp.range.last}` : grp.scopePath),
+    h("h3", null, inputs ? "Selected inputs" : grp.range ? "Selected range of scopes" : "Selected scope"),
+    h("div", { class: "gv-expr", style: "margin-bottom:6px" }, inputs ? grp.name : grp.range ? `${grp.range.first} … ${grp.range.last}` : grp.scopePath),
     table([
-      ["scopes", grp.range ? `${grp.range.count} consecutive scopes${grp.scopePath ? ` in ${grp.scopePath}` : ""}, grouped to keep the graph readable` : null],
-      ["ops", grp.ops],
+      ["scopes", grp.range && !inputs ? `${grp.range.count} consecutive scopes${grp.scopePath ? ` in ${grp.scopePath}` : ""}, grouped to keep the graph readable` : null],
+      ["inputs", inputs ? `${grp.range!.count} tensors with no producer shown, all feeding ${grp.range!.first}, drawn as one box` : null],
+      ["scope", inputs && grp.scopePath ? grp.scopePath : null],
+      ["ops", inputs ? null : grp.ops],
       ["variables", grp.variables || null],
       ["tensors shown", grp.tensors || null],
       ["outside tape", grp.outside || null],

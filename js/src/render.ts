@@ -55,8 +55,8 @@ export function nodeSize(v: ViewNode): Size {
 
 function groupCounts(v: ViewNode): string {
   const g = v.group!;
-  const parts = g.range ? [`${g.range.count} scopes`] : [];
-  parts.push(`${g.ops} op${g.ops === 1 ? "" : "s"}`);
+  const parts = g.range && g.range.kind !== "inputs" ? [`${g.range.count} scopes`] : [];
+  if (g.ops || !g.tensors) parts.push(`${g.ops} op${g.ops === 1 ? "" : "s"}`);
   if (g.variables) parts.push(`${g.variables} var${g.variables === 1 ? "" : "s"}`);
   if (g.tensors) parts.push(`${g.tensors} tensor${g.tensors === 1 ? "" : "s"}`);
   return parts.join(" · ");
@@ -70,7 +70,8 @@ function opSubtitle(v: ViewNode): string | null {
 }
 function variableLabel(v: ViewNode): string {
   const d = v.node!.data;
-  const text = ellipsize(d.name ?? d.label ?? v.node!.id, 36);
+  // A source's name as the finding gives it: Keras 3 variable names alone can repeat.
+  const text = ellipsize(v.node!.sourceName ?? d.name ?? d.label ?? v.node!.id, 36);
   return v.node!.status ? `${STATUS_GLYPH[v.node!.status]} ${text}` : text;
 }
 function variableSub(v: ViewNode): string {
@@ -86,6 +87,7 @@ function tensorLabel(v: ViewNode): string {
 /** A group's real scope path, or for a range what it spans. */
 export function groupTitle(g: Group): string {
   if (!g.range) return g.scopePath;
+  if (g.range.kind === "inputs") return `${g.range.count} input tensors (no producer shown), all feeding ${g.range.first}`;
   const where = g.scopePath ? ` in ${g.scopePath}` : "";
   return `${g.range.count} scopes${where}: ${g.range.first} … ${g.range.last}`;
 }
@@ -287,7 +289,7 @@ export class GraphCanvas {
       g.append(s("rect", { width: w, height: h, rx: 14 }),
         s("text", { x: w / 2, y: 16, "text-anchor": "middle", "font-size": 11.5, "font-weight": 600 }, variableLabel(v)),
         s("text", { class: "gv-sub", x: w / 2, y: 30, "text-anchor": "middle" }, variableSub(v)),
-        s("title", null, `variable ${d.name ?? d.label ?? ""}${n.status ? ` (gradient ${n.status})` : ""}${where}`));
+        s("title", null, `variable ${n.sourceName ?? d.name ?? d.label ?? ""}${n.status ? ` (gradient ${n.status})` : ""}${where}`));
     } else {
       g.append(s("rect", { width: w, height: h, rx: 10 }),
         s("text", { x: w / 2, y: 14, "text-anchor": "middle" }, tensorLabel(v)),

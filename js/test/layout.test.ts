@@ -72,4 +72,49 @@ describe("layoutGraph", () => {
     expect(r.nodes).toEqual({});
     expect(r.width).toBeGreaterThanOrEqual(0);
   });
+
+  it("wraps a long chain into side-by-side columns, keeping a labelled edge in one column", () => {
+    const n = 40;
+    const req: LayoutRequest = {
+      clusters: [],
+      nodes: Array.from({ length: n }, (_, i) => ({ id: `n:${i}`, width: 200, height: 44, parent: null })),
+      edges: Array.from({ length: n - 1 }, (_, i) => ({ id: `e${i}`, source: `n:${i}`, target: `n:${i + 1}`, ...(i === 20 ? { labelWidth: 80, labelHeight: 16 } : {}) })),
+    };
+    const r = layoutGraph(req);
+    expect(r.width).toBeGreaterThan(r.height); // landscape, not one tall column
+    const xs = new Set(Object.values(r.nodes).map((b) => Math.round(b.x)));
+    expect(xs.size).toBeGreaterThan(1);
+    const boxes = Object.values(r.nodes);
+    for (const b of boxes) {
+      expect(b.x).toBeGreaterThanOrEqual(0);
+      expect(b.y).toBeGreaterThanOrEqual(0);
+      expect(b.x + b.width).toBeLessThanOrEqual(r.width);
+      expect(b.y + b.height).toBeLessThanOrEqual(r.height);
+    }
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i], boxes[j]];
+        expect(a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height).toBe(false);
+      }
+    // every edge still starts at its source and ends at its target
+    for (const e of req.edges) {
+      const pts = r.edges[e.id].points;
+      const s = r.nodes[e.source];
+      const t = r.nodes[e.target];
+      expect(Math.abs(pts[0].y - (s.y + s.height))).toBeLessThan(2);
+      expect(Math.abs(pts[pts.length - 1].y - t.y)).toBeLessThan(2);
+    }
+    expect(Math.round(r.nodes["n:20"].x)).toBe(Math.round(r.nodes["n:21"].x));
+    expect(r.edges.e20.label).not.toBeNull();
+  });
+
+  it("does not wrap a short graph", () => {
+    const req: LayoutRequest = {
+      clusters: [],
+      nodes: Array.from({ length: 6 }, (_, i) => ({ id: `n:${i}`, width: 200, height: 44, parent: null })),
+      edges: Array.from({ length: 5 }, (_, i) => ({ id: `e${i}`, source: `n:${i}`, target: `n:${i + 1}` })),
+    };
+    const r = layoutGraph(req);
+    expect(new Set(Object.values(r.nodes).map((b) => Math.round(b.x))).size).toBe(1);
+  });
 });

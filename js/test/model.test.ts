@@ -5,7 +5,10 @@ import {
   defaultExpanded,
   findingFocus,
   foldGraph,
+  groupsContaining,
+  groupWideLevels,
   parseFindingKey,
+  readable,
   relevantNodes,
   scopePrefixes,
   searchNodes,
@@ -195,5 +198,135 @@ describe("search and focus", () => {
     const g = foldGraph(doc, doc.gradient_calls[0]);
     expect(g.nodes.has("t:2")).toBe(true);
     expect(g.edges.some((e) => e.kind === "numpy" && e.target === "t:2")).toBe(true);
+  });
+});
+
+describe("groupWideLevels", () => {
+  /** A flat model: `n` top-level layer scopes in a chain, the loss at top level. */
+  function flatDoc(n: number, opts: { noneAt?: number[]; brokenAt?: number } = {}): Document {
+    const nodes: NodeData[] = [];
+    const edges: Document["graph"]["edges"] = [];
+    let prev = "";
+    const sources: Document["gradient_calls"][number]["sources"] = [];
+    for (let i = 0; i < n; i++) {
+      const scope = i ? `dense_${i}` : "dense";
+      nodes.push({ id: `v:${i}`, kind: "variable", name: `${scope}/kernel`, scope, seq: 2 * i });
+      nodes.push({ id: `op:${i}`, kind: "op", op_type: "MatMul", scope, seq: 2 * i + 1, recorded_by: ["tape:0"] });
+      edges.push({ source: `v:${i}`, target: `op:${i}`, kind: "read" });
+      if (prev) edges.push({ source: prev, target: `op:${i}`, kind: "input" });
+      prev = `op:${i}`;
+      const none = opts.noneAt?.includes(i) ?? false;
+      const broken = opts.brokenAt === i;
+      sources.push({ expr: `v${i}`, name: `${scope}/kernel`, node: `v:${i}`, status: none || broken ? "none" : "ok", cause: null, culprit_file: null,
+        culprit_line: null, culprit_code: null, explanation: "", fix: "", path: [],
+        broken_edges: broken ? [{ source: `op:${i - 1}`, target: `op:${i}`, cause: "outside_tape" }] : [] });
+    }
+    nodes.push({ id: "op:loss", kind: "op", op_type: "Mean", scope: "", seq: 2 * n, recorded_by: ["tape:0"] });
+    edges.push({ source: prev, target: "op:loss", kind: "input" });
+    return {
+      schema_version: 1, meta: {}, source_lines: {},
+      summary: { headline: "", gradient_calls: 1, missing: 0, zero: 0, all_connected: false },
+      gradient_calls: [{ id: 0, file: null, line: null, code: null, tape: "tape:0", target: "loss", target_nodes: ["op:loss"], count: 1,
+        unconnected_gradients: "none", sources }],
+      graph: { directed: true, multigraph: true, graph: {}, nodes, edges },
+    };
+  }
+
+  it("leaves ordinary levels alone", () => {
+    const doc = keras();
+    const g = foldGraph(doc, doc.gradient_calls[0]);
+    expect(groupWideLevels(g)).toBe(g);
+    const flat = flatDoc(30);
+    const f = foldGraph(flat, flat.gradient_calls[0]);
+    expect(groupWideLevels(f)).toBe(f);
+  });
+
+  it("folds 200 flat layer scopes into ranges of round size, in run order", () => {
+    const doc = flatDoc(200);
+    const g = groupWideLevels(foldGraph(doc, doc.gradient_calls[0]));
+    const groups = buildGroups(g);
+    expect(groups.topLevel).toHaveLength(10);
+    const ranges = groups.topLevel.map((p) => groups.byPath.get(p)!);
+    expect(ranges.every((r) => r.range?.count === 20 && r.scopePath === "")).toBe(true);
+    expect(ranges.map((r) => r.name)).toContain("dense … dense_19");
+    expect(ranges.map((r) => r.name)).toContain("dense_180 … dense_199");
+    // the real scope keeps its path; the node data is untouched
+    const inner = groups.byPath.get(ranges.find((r) => r.name === "dense_20 … dense_39")!.children[0])!;
+    expect(inner.scopePath).toMatch(/^dense_\d+$/);
+    expect(g.nodes.get("op:25")!.data.scope).toBe("dense_25");
+    // collapsed: ten boxes and the loss, chained
+    const v = computeView(g, groups, defaultExpanded(groups));
+    expect(v.nodes).toHaveLength(11);
+    expect(v.edges).toHaveLength(10);
+    // opening a range shows its scopes; selecting a node inside opens the range too
+    const opened = groupsContaining(g, ["op:25"]);
+    expect([...opened].some((p) => groups.byPath.get(p)?.range)).toBe(true);
+    expect(computeView(g, groups, opened).nodes).toHaveLength(10 + 19 + 2);
+  });
+
+  it("keeps the scopes that hold the problem on their own", () => {
+    const doc = flatDoc(200, { brokenAt: 57, noneAt: [120] });
+    const g = groupWideLevels(foldGraph(doc, doc.gradient_calls[0]));
+    const groups = buildGroups(g);
+    expect(groups.topLevel).toContain("dense_57");
+    expect(groups.topLevel).toContain("dense_56"); // the broken edge's source
+    expect(groups.topLevel).toContain("dense_120");
+    expect(groups.byPath.get("dense_57")!.range).toBeNull();
+    // ...but not when most of the model is cut off: then the ranges' dots say it
+    const all = flatDoc(200, { noneAt: [...Array(200).keys()] });
+    const ga = buildGroups(groupWideLevels(foldGraph(all, all.gradient_calls[0])));
+    expect(ga.topLevel).toHaveLength(10);
+    expect(ga.byPath.get(ga.topLevel[0])!.statuses).toContain("none");
+  });
+
+  it("splits ranges that are themselves too wide", () => {
+    const doc = flatDoc(2000);
+    const g = groupWideLevels(foldGraph(doc, doc.gradient_calls[0]));
+    const groups = buildGroups(g);
+    expect(groups.topLevel.length).toBeLessThanOrEqual(12);
+    for (const p of groups.topLevel) expect(groups.byPath.get(p)!.children.length).toBeLessThanOrEqual(30);
+  });
+});
+
+describe("bundleInputs", () => {
+  function fanIn(k: number): Document {
+    const doc = outside();
+    // k loose shape tensors, all feeding the outside-tape op
+    for (let i = 0; i < k; i++) {
+      doc.graph.nodes.push({ id: `t:x${i}`, kind: "tensor", label: "int32[2]", scope: "", origin: "constant", dtype: "int32" });
+      doc.graph.edges.push({ source: `t:x${i}`, target: "op:2", kind: "input" });
+    }
+    return doc;
+  }
+
+  it("draws many loose inputs of one box as one expandable group", () => {
+    const doc = fanIn(6);
+    const g = readable(foldGraph(doc, doc.gradient_calls[0]));
+    const groups = buildGroups(g);
+    const bundle = [...groups.byPath.values()].find((x) => x.range?.kind === "inputs")!;
+    // the fixture's constant t:2 feeds op:2 too; the broken edge's end (t:1) stays out
+    expect(bundle.name).toBe("7 inputs → Mul");
+    expect(bundle.tensors).toBe(7);
+    expect(bundle.members).toContain("t:2");
+    expect(bundle.members).not.toContain("t:1");
+    const v = computeView(g, groups, defaultExpanded(groups));
+    expect(v.nodes.filter((n) => n.id.startsWith("n:t:x"))).toHaveLength(0);
+    expect(v.edges.find((e) => e.source === `g:${bundle.path}`)!.members).toHaveLength(7);
+    // the node data keeps its real scope
+    expect(g.nodes.get("t:x0")!.data.scope).toBe("");
+  });
+
+  it("leaves a few loose inputs alone", () => {
+    const doc = fanIn(3);
+    const g = foldGraph(doc, doc.gradient_calls[0]);
+    expect(readable(g)).toBe(g);
+  });
+
+  it("labels sources with the finding's name (Keras 3 variable names repeat)", () => {
+    const doc = outside();
+    doc.gradient_calls[0].sources[0].name = "model/dense/kernel";
+    const g = foldGraph(doc, doc.gradient_calls[0]);
+    expect(g.nodes.get("v:0")!.sourceName).toBe("model/dense/kernel");
+    expect(searchNodes(g, "dense/kernel")).toEqual(["v:0"]);
   });
 });
