@@ -114,6 +114,8 @@ class Capture:
         self._variables: dict[int, Any] = {}  # variable id -> the variable (for metadata)
         self._layers: dict[int, int] = {}  # id(Keras layer) -> frame where the user created it
         self._layer_objects: list[Any] = []
+        self._keras_variables: dict[int, Any] = {}  # variable id -> its Keras wrapper
+        self._keras_made: dict[int, int] = {}  # id(Keras variable) -> frame where it was made
         self._watcher: Any = None
         self._groups: dict[tuple[Any, ...], int] = {}  # repeated gradient call -> kept call index
         self._last_call_seq = 0
@@ -305,6 +307,17 @@ class Capture:
                 orig_layer_init(layer, *args, **kwargs)
 
             self._patch(layer_cls, "__init__", layer_init)
+        base_variable = next(
+            (c for c in getattr(keras, "Variable", object).__mro__ if c.__module__.endswith("common.variables")), None
+        )
+        if base_variable is not None:
+            orig_kv_init = base_variable.__init__
+
+            def kv_init(kv: Any, *args: Any, **kwargs: Any) -> None:
+                orig_kv_init(kv, *args, **kwargs)
+                cap._guard(cap._keras_variable_made, kv)
+
+            self._patch(base_variable, "__init__", kv_init)
         model_cls = getattr(keras, "Model", None) if keras is not None else None
         if model_cls is not None and hasattr(model_cls, "predict"):
             orig_predict = model_cls.predict
@@ -603,25 +616,43 @@ class Capture:
         rec = self.trace.variables[vid]
         rec.frame = self._frame(4)
         rec.seq = self._seq
-        # Keras: the wrapping Variable knows the path ("dense/kernel"); the layer knows where the
-        # user created it, which is the line to show unless the user's own build() made the weight.
+        # Keras: the wrapping Variable knows the path ("dense/kernel") and, when it was made
+        # before this (a model built inside `fit`), where the user's code made it.
         f: Any = sys._getframe(3)
-        layer = None
-        user_self = None
         for _ in range(40):
             if f is None:
                 break
             owner = f.f_locals.get("self")
-            if owner is not None and owner is not variable:
-                if user_self is None and not self._is_library(f.f_code.co_filename):
-                    user_self = owner
-                if hasattr(owner, "_value") and isinstance(getattr(owner, "path", None), str):
-                    rec.name = owner.path
-                elif layer is None and id(owner) in self._layers:
-                    layer = owner
+            if owner is not None and owner is not variable and id(owner) in self._keras_made:
+                self._keras_variables.setdefault(vid, owner)
+                rec.frame = self._keras_made[id(owner)]
+                return
             f = f.f_back
-        if layer is not None and user_self is not layer:
-            rec.frame = self._layers[id(layer)]
+        rec.frame = self._weight_frame(rec.frame)
+
+    def _keras_variable_made(self, kv: Any) -> None:
+        self._keras_made[id(kv)] = self._weight_frame(self._frame(4))
+        self._layer_objects.append(kv)  # keeps the id unique while capturing
+
+    def _weight_frame(self, frame: int) -> int:
+        """A weight made by a Keras layer points at the line that created the layer, unless the
+        user's own code (a custom `build`) added it."""
+        f: Any = sys._getframe(3)
+        for _ in range(60):
+            if f is None:
+                return frame
+            owner = f.f_locals.get("self")
+            if owner is not None and f.f_code.co_name == "add_weight" and id(owner) in self._layers:
+                break
+            f = f.f_back
+        else:
+            return frame
+        caller = f.f_back  # the first user frame beyond add_weight: is it the layer's own code?
+        while caller is not None and self._is_library(caller.f_code.co_filename):
+            caller = caller.f_back
+        if caller is not None and caller.f_locals.get("self") is owner:
+            return frame
+        return self._layers[id(owner)]
 
     def _layer_created(self, layer: Any) -> None:
         if id(layer) not in self._layers:
@@ -819,10 +850,9 @@ class Capture:
                 rec.inputs = [t._id for t in graph.inputs]
                 rec.outputs = [t._id for t in graph.outputs]
                 rec.captures = {inner._id: outer._id for outer, inner in graph.captures}
-        for vid, v in self._variables.items():  # a Keras path may only be known now
-            name = _variable_name(v)
-            if name and "/" in name:
-                self.trace.variables[vid].name = name
+        for vid, v in self._keras_variables.items():  # a Keras path is only final once built
+            with contextlib.suppress(Exception):
+                self.trace.variables[vid].name = v.path
         for rec in self._tapes.values():
             if rec.id in self._active:
                 rec.exited = self._seq
@@ -831,6 +861,7 @@ class Capture:
         self._layer_objects.clear()
         self._graph_objects.clear()
         self._variables.clear()
+        self._keras_variables.clear()
 
 
 def _with_statement_frame() -> Any:

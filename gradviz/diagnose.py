@@ -317,6 +317,7 @@ class _Context:
         causes = {c for _, _, c in frontier}
         if causes <= {"outside_tape", "stop_recording"} and self.other_tape_recorded(tape, start, targets):
             return "wrong_tape", self.frame_line(call.frame), frontier
+        frontier.sort(key=lambda e: (self.edge_seq(e), gr.order_key(G, e[0]), gr.order_key(G, e[1])))
         cause = next(c for c in _PRIORITY if c in causes)
         chosen = [e for e in frontier if e[2] == cause]
         first = min(chosen, key=lambda e: self.edge_seq(e))
@@ -506,7 +507,7 @@ class _Context:
         nodes = (reach & anc) | {node}
         for u, v, _ in broken:
             nodes |= {u, v}
-        return sorted(nodes, key=lambda n: self.G.nodes[n].get("seq", -1))[:500]
+        return sorted(nodes, key=lambda n: gr.order_key(self.G, n))[:500]
 
 
 # ------------------------------------------------------------------ source text

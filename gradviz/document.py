@@ -48,7 +48,7 @@ def build_document(d: Diagnosis, *, all_nodes: bool, max_nodes: int, version: st
         return file, line
 
     nodes: list[schema.NodeData] = []
-    for n in sorted(keep, key=lambda n: G.nodes[n].get("seq", -1)):
+    for n in sorted(keep, key=lambda n: gr.order_key(G, n)):
         a = G.nodes[n]
         file, line = loc(a.get("frame"))
         base: dict[str, Any] = {"id": n, "kind": a["kind"], "file": file, "line": line, "seq": int(a.get("seq", -1))}
@@ -199,5 +199,5 @@ def _relevant(d: Diagnosis, *, all_nodes: bool, max_nodes: int) -> set[str]:
     rest = {n for n in rest - must if not G.nodes[n].get("backward")}
     if len(must) + len(rest) > max_nodes:
         room = max(0, max_nodes - len(must))
-        rest = set(sorted(rest, key=lambda n: -G.nodes[n].get("seq", -1))[:room])
+        rest = set(sorted(rest, key=lambda n: gr.order_key(G, n), reverse=True)[:room])
     return must | rest

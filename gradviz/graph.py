@@ -149,6 +149,20 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
     return G
 
 
+_KIND_ORDER = {"variable": 0, "tensor": 1, "op": 2}
+
+
+def order_key(G: nx.DiGraph, node: str) -> tuple[int, int, int]:
+    """A stable order: when it happened, then variables, tensors, ops, then by id number."""
+    d = G.nodes[node]
+    kind = d.get("kind", "op")
+    if kind == "tensor" and d.get("origin") == "op":
+        kind_rank = 3  # a tensor comes right after the op that made it (they share a seq)
+    else:
+        kind_rank = _KIND_ORDER.get(kind, 2)
+    return (d.get("seq", -1), kind_rank, int(node.split(":", 1)[1]))
+
+
 def node_frame(G: nx.DiGraph, node: str) -> tuple[tuple[str, int], ...]:
     return G.nodes[node].get("frame") or ()
 

@@ -127,3 +127,11 @@ def artifacts_dir() -> pathlib.Path:
     """``test-artifacts/`` at the project root: screenshots CI keeps."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def pytest_addoption(parser: Any) -> None:
+    parser.addoption(
+        "--overwrite-snapshots",
+        action="store_true",
+        help="rewrite tests/snapshots/*.json from the current output instead of comparing to them",
+    )

@@ -292,9 +292,16 @@ export function renderGroupDetails(grp: Group, brokenInside: number, expanded: b
       ["tensors shown", grp.tensors || null],
       ["outside tape", grp.outside || null],
       ["broken inside", brokenInside ? h("span", { class: "gv-chip gv-none" }, String(brokenInside)) : null],
-      ["sources", grp.statuses.length ? grp.statuses.join(", ") : null],
+      ["sources", grp.statuses.length ? countStatuses(grp.statuses) : null],
     ]),
     button);
+}
+
+/** ["zero", "none", "zero"] -> "2 zero, 1 None" (most common first). */
+function countStatuses(statuses: string[]): string {
+  const counts = new Map<string, number>();
+  for (const st of statuses) counts.set(st, (counts.get(st) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([st, k]) => `${k} ${st === "none" ? "None" : st}`).join(", ");
 }
 
 export function renderDetailsHint(): HTMLElement {

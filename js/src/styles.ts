@@ -117,7 +117,7 @@ body > .gradviz-root.gv-standalone { height: 100vh; }
 .gradviz-root button.gv-primary { background: var(--gv-accent); border-color: var(--gv-accent); color: #fff; }
 .gradviz-root .gv-export { display: inline-flex; align-items: center; gap: 8px; min-width: 0; max-width: 100%; }
 .gradviz-root .gv-export-error { color: var(--gv-none); background: var(--gv-none-bg); border-radius: 4px; padding: 1px 8px; font-size: 12px;
-  max-width: 520px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  max-width: 640px; overflow-wrap: anywhere; }
 .gradviz-root .gv-export-error[hidden] { display: none; }
 .gradviz-root button.gv-primary.gv-failed { background: var(--gv-none); border-color: var(--gv-none); }
 .gradviz-root .gv-count { color: var(--gv-fg3); font-size: 12px; min-width: 48px; }
