@@ -20,13 +20,13 @@ import gradviz  # noqa: E402
 from gradviz import trace as T  # noqa: E402
 
 
-def make_step():
+def make_step(width: int = 64, batch: int = 64):
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((32,)), keras.layers.Dense(64, activation="relu"),
-                              keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])  # fmt: skip
+    model = keras.Sequential([keras.Input((32,)), keras.layers.Dense(width, activation="relu"),
+                              keras.layers.Dense(width, activation="relu"), keras.layers.Dense(1)])  # fmt: skip
     opt = keras.optimizers.SGD(0.01)
-    x = tf.constant(np.random.default_rng(0).normal(size=(64, 32)), tf.float32)
-    y = tf.constant(np.random.default_rng(1).normal(size=(64, 1)), tf.float32)
+    x = tf.constant(np.random.default_rng(0).normal(size=(batch, 32)), tf.float32)
+    y = tf.constant(np.random.default_rng(1).normal(size=(batch, 1)), tf.float32)
 
     def step():
         with tf.GradientTape() as tape:
@@ -45,15 +45,23 @@ def timed(fn, n):
     return (time.perf_counter() - t) / n
 
 
-def main() -> None:
-    step = make_step()
+def step_ratio(step) -> tuple[float, float]:
     base, captured = [], []
     for _ in range(5):  # interleaved, best of each: the machine's noise is larger than the effect
         base.append(timed(step, 40))
         with gradviz.capture():
             captured.append(timed(step, 40))
-    base, captured = min(base), min(captured)
-    print(f"training step: {base * 1e3:.2f} ms plain, {captured * 1e3:.2f} ms captured, ratio {captured / base:.2f}x")
+    return min(base), min(captured)
+
+
+def main() -> None:
+    for width, batch in ((512, 256), (64, 64)):
+        base, captured = step_ratio(make_step(width, batch))
+        print(
+            f"training step, MLP width {width}, batch {batch}: {base * 1e3:.2f} ms plain, "
+            f"{captured * 1e3:.2f} ms captured, ratio {captured / base:.2f}x"
+        )
+    step = make_step()
 
     t = time.perf_counter()
     for _ in range(250):
