@@ -70,7 +70,7 @@ def _is_library_file(filename: str) -> bool:
     if filename.startswith("<") and not filename.startswith("<ipython-input"):
         return True  # <frozen ...>, <string>, exec'd library code
     if "__autograph_generated_file" in filename:
-        return False  # mapped back to the user's source separately
+        return True  # unless its source map is known (then `_autograph_converted` says otherwise)
     path = os.path.abspath(filename)
     if path.startswith(_GRADVIZ_DIR):
         return not path.startswith(os.path.join(_GRADVIZ_DIR, "examples"))
@@ -95,7 +95,7 @@ class Capture:
         self._busy = False
         self._seq = 0
         self._library: dict[str, bool] = {}
-        self._code_library: dict[Any, bool] = {}
+        self._autograph_files: set[str] = set()
         self._frame_index: dict[T.Frame, int] = {}
         self._autograph: dict[tuple[str, int], tuple[str, int]] = {}
         self._grad_kind: dict[str, str] = {}
@@ -376,22 +376,27 @@ class Capture:
 
     # ------------------------------------------------------------------ frames
     def _frame(self, depth: int = 2) -> int:
-        """Index of the user's stack (innermost first), walking out from the caller."""
+        """Index of the user's stack (innermost first), walking out from the caller.
+
+        Runs for every op. Files are classified once and looked up by name: a str caches its
+        hash, while a code object recomputes its hash from its contents on every lookup.
+        """
         f: Any = sys._getframe(depth)
+        stop = self._outermost
+        library = self._library
         stack: list[tuple[str, int]] = []
-        library = self._code_library  # keyed by code object: one hash of an id per frame
         while f is not None:
-            code = f.f_code
-            lib = library.get(code)
+            fn = f.f_code.co_filename
+            lib = library.get(fn)
             if lib is None:
-                lib = library[code] = self._is_library(code.co_filename)
+                lib = self._is_library(fn)
             if not lib:
-                loc = (code.co_filename, f.f_lineno)
-                if "__autograph_generated_file" in loc[0]:
+                loc = (fn, f.f_lineno)
+                if fn in self._autograph_files:
                     loc = self._autograph.get(loc)  # type: ignore[assignment]
                 if loc is not None and (not stack or stack[-1] != loc):
                     stack.append(loc)
-            if f is self._outermost:
+            if f is stop:
                 break  # callers of the `with capture()` block are not part of the captured program
             f = f.f_back
         key = tuple(stack)
@@ -411,6 +416,8 @@ class Capture:
         source_map = getattr(converted, "ag_source_map", None) or {}
         for loc, origin in source_map.items():
             self._autograph[(loc.filename, loc.lineno)] = (origin.loc.filename, origin.loc.lineno)
+            self._autograph_files.add(loc.filename)
+            self._library[loc.filename] = False  # generated code: shown as the user's lines it maps to
 
     # ------------------------------------------------------------------ ops
     def _on_op(
