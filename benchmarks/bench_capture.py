@@ -68,7 +68,7 @@ def main() -> None:
         step()
     plain_loop = time.perf_counter() - t
     t = time.perf_counter()
-    with gradviz.capture(max_ops=20_000) as cap:
+    with gradviz.capture(max_ops=5_000) as cap:
         for _ in range(250):
             step()
     loop = time.perf_counter() - t
