@@ -102,7 +102,7 @@ def run_cell(
     else:
         from .text import render
 
-        print(render(doc))
+        print(render(doc, brief=widget))
         if widget:
             from .widget import GraphWidget
 

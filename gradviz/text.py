@@ -18,8 +18,11 @@ def _short(path: str | None, labels: dict[str, str] | None = None) -> str:
     return (path or "?").rsplit("/", 1)[-1]
 
 
-def render(doc: Any, *, color: bool = False) -> str:
-    """A readable report: the headline, then each gradient call and each missing gradient."""
+def render(doc: Any, *, color: bool = False, brief: bool = False) -> str:
+    """A readable report: the headline, then each gradient call and each missing gradient.
+
+    ``brief`` leaves out the explanation and fix (for beside the widget, which shows them).
+    """
     out = []
     labels = doc["meta"].get("file_labels") or {}
     summary = doc["summary"]
@@ -44,7 +47,7 @@ def render(doc: Any, *, color: bool = False) -> str:
             if status != "ok":
                 if s.get("culprit_code"):
                     out.append(_paint(f"        {s['culprit_line']:>4} | {s['culprit_code'].strip()}", "cyan", color))
-                for label_, text in (("why", s["explanation"]), ("fix", s["fix"])):
+                for label_, text in () if brief else (("why", s["explanation"]), ("fix", s["fix"])):
                     if text:
                         wrapped = textwrap.wrap(
                             text, 88, initial_indent=f"        {label_}: ", subsequent_indent=" " * 13
