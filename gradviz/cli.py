@@ -133,7 +133,7 @@ def run(
     else:
         print("\n" + diagnosis.to_text(color=out.isatty()), file=out)
     if json_path:
-        Path(json_path).write_text(json.dumps(doc, indent=1, default=_plain))
+        Path(json_path).write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=_plain), encoding="utf-8")
         print(f"gradviz: wrote {json_path}", file=sys.stderr)
     if report_path:
         from .report import save_report
