@@ -26,13 +26,14 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from . import trace as T
-from .errors import CaptureError
+from .errors import CaptureError, OptionError
 
 _GRADVIZ_DIR = os.path.dirname(os.path.abspath(__file__))
 _LIBRARY_DIRS = tuple(
@@ -56,14 +57,31 @@ _MAX_HASH_ELEMENTS = 1 << 16
 
 
 def _value_hash(array: Any) -> int | None:
-    """A hash of a value's numbers, independent of float width, so a round trip can be matched."""
+    """A hash of a value's numbers, independent of float width, so a round trip can be matched.
+
+    Single numbers are not hashed: a logged `float(loss)` would match every constant that happens
+    to be equal, and a false round trip is worse than a missed one.
+    """
     try:
         a = np.asarray(array)
-        if a.size > _MAX_HASH_ELEMENTS or a.dtype.kind not in "fiub":
+        if not 2 <= a.size <= _MAX_HASH_ELEMENTS or a.dtype.kind not in "fiub":
             return None
         return hash(np.ascontiguousarray(a, dtype=np.float64).tobytes())
     except Exception:
         return None
+
+
+def _tensor_hash(t: Any) -> int | None:
+    """:func:`_value_hash` of an eager tensor, without copying one too large to be hashed."""
+    shape = _shape(t)
+    if shape is None or any(d is None for d in shape):
+        return None
+    size = 1
+    for d in shape:
+        size *= d
+    if not 2 <= size <= _MAX_HASH_ELEMENTS:
+        return None
+    return _value_hash(t._numpy())
 
 
 def _is_library_file(filename: str) -> bool:
@@ -88,7 +106,7 @@ class Capture:
 
     def __init__(self, *, program: str = "", max_ops: int = 50_000) -> None:
         if max_ops < 1000:
-            raise CaptureError(f"max_ops={max_ops} is too small to hold one training step; use >= 1000.")
+            raise OptionError(f"max_ops={max_ops} is too small to hold one training step; use max_ops >= 1000.")
         self.trace = T.Trace(program=program)
         self.max_ops = max_ops
         self._thread = threading.get_ident()
@@ -100,7 +118,6 @@ class Capture:
         self._autograph: dict[tuple[str, int], tuple[str, int]] = {}
         self._grad_kind: dict[str, str] = {}
         self._tapes: dict[int, T.TapeRecord] = {}  # id(tape) -> record
-        self._tape_objects: list[Any] = []  # keeps ids unique while capturing
         self._recording: tuple[int, ...] = ()
         self._paused: tuple[int, ...] = ()
         self._active: list[int] = []  # entered tapes, in order
@@ -111,9 +128,7 @@ class Capture:
         self._call_stack: list[Any] = []
         self._export_hashes: dict[int, int] = {}  # value hash -> export index
         self._assigned: dict[int, int] = {}  # value hash -> non-trainable variable it was written to
-        self._variables: dict[int, Any] = {}  # variable id -> the variable (for metadata)
         self._layers: dict[int, int] = {}  # id(Keras layer) -> frame where the user created it
-        self._layer_objects: list[Any] = []
         self._keras_variables: dict[int, Any] = {}  # variable id -> its Keras wrapper
         self._keras_made: dict[int, int] = {}  # id(Keras variable) -> frame where it was made
         self._watcher: Any = None
@@ -544,7 +559,7 @@ class Capture:
         info = T.TensorInfo(dtype, _shape(t), "constant" if eager else "function_input", self._frame(5), seq)
         self.trace.tensors[tid] = info
         if eager and dtype != "resource" and (self.trace.exports or self._assigned):
-            h = _value_hash(t._numpy())
+            h = _tensor_hash(t)
             if h is not None:
                 self.trace.births[tid] = h
                 if h in self._export_hashes:
@@ -555,7 +570,7 @@ class Capture:
         with the same numbers (the variable watcher names trainable variables only)."""
         var = self.trace.variables.get(vid)
         if var is not None and not var.trainable and value.dtype.name != "resource":
-            h = _value_hash(value._numpy())
+            h = _tensor_hash(value)
             if h is not None:
                 self._assigned[h] = vid
 
@@ -564,7 +579,7 @@ class Capture:
         for tid in in_ids:
             info = self.trace.tensors.get(tid)
             h = self.trace.births.get(tid)
-            if info is not None and info.origin == "constant" and info.seq == seq and h in self._assigned:
+            if info is not None and info.origin in ("constant", "numpy") and info.seq == seq and h in self._assigned:
                 info.origin = "variable_read"
                 pairs.append((self._assigned[h], tid))
         return tuple(pairs)
@@ -583,7 +598,10 @@ class Capture:
                 continue  # the op takes the handle itself (ReadVariableOp): an ordinary input
             for t, tid in zip(inputs, in_ids):
                 info = self.trace.tensors.get(tid)
-                if info is not None and info.origin == "constant" and info.seq == self._seq and t.dtype == v.dtype:
+                if (
+                    info is not None and info.origin in ("constant", "numpy") and info.seq == self._seq
+                    and t.dtype == v.dtype and _shape(t) == _shape(v)
+                ):  # fmt: skip
                     info.origin = "variable_read"
                     pairs.append((vid, tid))
                     break
@@ -608,7 +626,6 @@ class Capture:
             if isinstance(path, str) and path:
                 known.name = path
         else:
-            self._variables[vid] = v
             self.trace.variables[vid] = T.VariableRecord(
                 vid, _variable_name(v), _dtype(v), _shape(v), bool(getattr(v, "trainable", True))
             )
@@ -639,7 +656,7 @@ class Capture:
 
     def _keras_variable_made(self, kv: Any) -> None:
         self._keras_made[id(kv)] = self._weight_frame(self._frame(4))
-        self._layer_objects.append(kv)  # keeps the id unique while capturing
+        _forget_when_gone(kv, self._keras_made)
 
     def _weight_frame(self, frame: int) -> int:
         """A weight made by a Keras layer points at the line that created the layer, unless the
@@ -664,7 +681,7 @@ class Capture:
     def _layer_created(self, layer: Any) -> None:
         if id(layer) not in self._layers:
             self._layers[id(layer)] = self._frame(4)
-            self._layer_objects.append(layer)
+            _forget_when_gone(layer, self._layers)
 
     # ------------------------------------------------------------------ tapes
     def _tape_record(self, tape: Any) -> T.TapeRecord:
@@ -679,7 +696,7 @@ class Capture:
             )
             self.trace.tapes.append(rec)
             self._tapes[id(tape)] = rec
-            self._tape_objects.append(tape)
+            _forget_when_gone(tape, self._tapes)  # never keep the user's tapes (and activations) alive
         return rec
 
     def _current_graph(self) -> int:
@@ -727,7 +744,7 @@ class Capture:
         from tensorflow.python.util import nest
 
         rec = self._tape_record(tape)
-        flat_targets = [t for t in nest.flatten(target) if t is not None]
+        flat_targets = [t for t in nest.flatten(target) if hasattr(t, "_id") and hasattr(t, "dtype")]
         flat_sources = nest.flatten(sources)
         flat_results = (
             nest.flatten(result, expand_composites=False) if result is not None else [None] * len(flat_sources)
@@ -753,8 +770,8 @@ class Capture:
             watched = [self._remember_variable(v) for v in tape.watched_variables()]
         call = T.GradientCallRecord(
             seq=self._seq, tape=rec.id, frame=self._frame(4), graph=self._current_graph(),
-            targets=[t._id for t in flat_targets if hasattr(t, "_id")],
-            target_dtypes=[_dtype(t) for t in flat_targets if hasattr(t, "dtype")],
+            targets=[t._id for t in flat_targets],
+            target_dtypes=[_dtype(t) for t in flat_targets],
             sources=src_records,
             unconnected_zero="ZERO" in str(unconnected).upper() if unconnected is not None else False,
             watched_variables=watched,
@@ -765,7 +782,8 @@ class Capture:
 
     def _add_call(self, call: T.GradientCallRecord) -> None:
         """Keep one call per site (a training loop repeats it), preferring one with a missing gradient."""
-        key = (self.trace.frames[call.frame][:1], len(call.sources))
+        tape_frame = self.trace.tapes[call.tape].frame
+        key = (call.frame, self.trace.frames[tape_frame][:1], len(call.sources))
         kept = self._groups.get(key)
         if kept is None:
             self._groups[key] = len(self.trace.calls)
@@ -804,11 +822,11 @@ class Capture:
         return result
 
     def _record_export(self, tensors: list[Any], how: str, result: Any) -> None:
-        hashes = []
-        for t in tensors:
-            if hasattr(t, "_numpy"):
-                hashes.append(_value_hash(t._numpy()))
-        hashes.append(_value_hash(result))
+        if len(self.trace.exports) >= 10_000:
+            return
+        hashes = [_tensor_hash(t) for t in tensors if hasattr(t, "_numpy")]
+        if how.startswith("np."):  # a numpy function's result differs from its arguments
+            hashes.append(_value_hash(result))
         self._add_export([t._id for t in tensors if hasattr(t, "_id")], how, [h for h in hashes if h is not None])
 
     def _add_export(self, ids: list[int], how: str, hashes: list[int]) -> None:
@@ -864,11 +882,17 @@ class Capture:
             if rec.id in self._active:
                 rec.exited = self._seq
         self._outermost = None
-        self._tape_objects.clear()
-        self._layer_objects.clear()
         self._graph_objects.clear()
-        self._variables.clear()
         self._keras_variables.clear()
+
+
+def _forget_when_gone(obj: Any, table: dict[int, Any]) -> None:
+    """Drop ``table[id(obj)]`` when obj is garbage-collected, so a new object with the same id is
+    never taken for it, without gradviz keeping obj alive."""
+    try:
+        weakref.finalize(obj, table.pop, id(obj), None)
+    except TypeError:  # not weak-referenceable: ids may be reused; only the record is kept
+        pass
 
 
 def _with_statement_frame() -> Any:

@@ -100,8 +100,15 @@ def run(
         print(f"gradviz: no such script: {script}", file=sys.stderr)
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from .capture import capture
+    from .capture import Capture
     from .diagnose import diagnose
+    from .errors import OptionError
+
+    try:
+        cap = Capture(program=str(path), max_ops=max_ops)
+    except OptionError as e:
+        print(f"gradviz: {e}", file=sys.stderr)
+        return 2
 
     old_argv, old_path = sys.argv, list(sys.path)
     sys.argv = [str(path), *script_args]
@@ -109,7 +116,7 @@ def run(
     exit_code = 0
     failure: BaseException | None = None
     try:
-        with capture(program=str(path), max_ops=max_ops) as cap:
+        with cap:
             try:
                 runpy.run_path(str(path), run_name="__main__")
             except SystemExit as e:

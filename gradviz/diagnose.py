@@ -34,11 +34,13 @@ from . import explain as E
 from . import graph as gr
 from . import trace as T
 
+# When paths break in several ways, the most specific wins; a numpy round trip is matched by value
+# and so is weaker evidence than an op seen on the path.
 _PRIORITY = (
-    "numpy_roundtrip",
-    "variable_assign",
     "stop_gradient",
     "non_differentiable_op",
+    "variable_assign",
+    "numpy_roundtrip",
     "integer_dtype",
     "stop_recording",
     "outside_tape",

@@ -170,6 +170,8 @@ def node_frame(G: nx.DiGraph, node: str) -> tuple[tuple[str, int], ...]:
 def tape_state(G: nx.DiGraph, op: str, tape: T.TapeRecord) -> str:
     """``recording``, ``paused`` (inside ``stop_recording``) or ``outside`` for one tape at an op."""
     d = G.nodes[op]
+    if tape.resets and any(d["seq"] <= r for r in tape.resets):
+        return "outside"  # tape.reset() later threw away what was recorded then
     if tape.id in d["recording"]:
         return "recording"
     if tape.id in d["paused"]:

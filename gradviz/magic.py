@@ -8,6 +8,7 @@ and the original exception is re-raised.
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -51,8 +52,8 @@ class GradtapeMagics(Magics):
             raise UsageError(
                 f"%%gradtape: {e}. Options: --report FILE, --no-widget, --all, --max-nodes N, --max-ops N."
             ) from None
-        if args.max_nodes < 1 or args.max_ops < 1000:
-            raise UsageError("%%gradtape: --max-nodes must be >= 1 and --max-ops >= 1000.")
+        if args.max_nodes < 1:
+            raise UsageError("%%gradtape: --max-nodes must be at least 1.")
         run_cell(
             self.shell,
             cell,
@@ -78,16 +79,23 @@ def run_cell(
 ) -> None:
     from IPython.display import display
 
-    from .capture import capture
+    from .capture import Capture
     from .diagnose import diagnose
+    from .errors import OptionError
+
+    try:
+        cap = Capture(program="notebook cell", max_ops=max_ops)
+    except OptionError as e:
+        raise UsageError(f"%%gradtape: {e}") from None
 
     # Line numbers as the user sees the cell, magic line included; linecache holds its real text.
     filename = shell.compile.cache(f"{header}\n{cell}", shell.execution_count)
-    code = shell.compile("\n" + cell, filename, "exec")
     failure: BaseException | None = None
-    with capture(program="notebook cell", max_ops=max_ops) as cap:
+    with cap:
         try:
-            exec(code, shell.user_ns)
+            _run(shell, cell, code_name=filename)
+        except KeyboardInterrupt:
+            raise
         except BaseException as e:  # shown after the diagnosis, then re-raised unchanged
             failure = e
     if failure is not None:
@@ -116,6 +124,17 @@ def run_cell(
         print(f"gradviz: wrote {path}")
     if failure is not None:
         raise failure
+
+
+def _run(shell: Any, cell: str, *, code_name: str) -> None:
+    """Run the cell as IPython would: statements, then the value of a final expression displayed."""
+    tree = ast.parse("\n" + cell, code_name)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(shell.compile(tree, code_name, "exec"), shell.user_ns)
+    if last is not None:
+        value = eval(shell.compile(ast.Expression(last.value), code_name, "eval"), shell.user_ns)
+        if value is not None:
+            shell.displayhook(value)
 
 
 def _cell_labels(shell: Any, doc: Any) -> dict[str, str]:

@@ -83,3 +83,10 @@ def test_cell_without_a_gradient_call_says_so(ip, capsys) -> None:
 def test_bad_options_get_one_clear_message(ip, line) -> None:
     with pytest.raises(UsageError, match="%%gradtape"):
         ip.run_cell_magic("gradtape", line, "a = 1\n")
+
+
+def test_final_expression_is_displayed_as_without_the_magic(ip, capsys) -> None:
+    ip.run_cell_magic("gradtape", "--no-widget", OUTSIDE_TAPE + "float(z) + 1\n")
+    out = capsys.readouterr().out
+    assert "19.0" in out  # the cell's value, shown by IPython's display hook
+    assert ip.user_ns["_"] == 19.0
