@@ -126,6 +126,7 @@ class Capture:
         self._graph_index: dict[int, int] = {}
         self._graph_objects: list[Any] = []
         self._call_stack: list[Any] = []
+        self._graphs_seen: set[int] = set()  # function graphs whose ops are recorded
         self._export_hashes: dict[int, int] = {}  # value hash -> export index
         self._assigned: dict[int, int] = {}  # value hash -> non-trainable variable it was written to
         self._layers: dict[int, int] = {}  # id(Keras layer) -> frame where the user created it
@@ -268,7 +269,9 @@ class Capture:
         def _call_flat(fn: Any, *args: Any, **kwargs: Any) -> Any:
             cap._call_stack.append(fn)
             try:
-                return orig_call_flat(fn, *args, **kwargs)
+                result = orig_call_flat(fn, *args, **kwargs)
+                cap._guard(cap._function_called, fn, args, result)
+                return result
             finally:
                 cap._call_stack.pop()
 
@@ -460,6 +463,7 @@ class Capture:
             gidx = self._graph(graph)
             if self.trace.graphs[gidx - 1].backward:
                 return  # TensorFlow building a tf.function's gradient, not the user's code
+            self._graphs_seen.add(gidx)
         tensors = self.trace.tensors
         in_ids = []
         for t in inputs:
@@ -509,6 +513,67 @@ class Capture:
         )  # fmt: skip (positional: this runs for every op)
         if len(self.trace.ops) > self.max_ops:
             self._compact()
+
+    def _function_called(self, fn: Any, args: tuple[Any, ...], result: Any) -> None:
+        """A tf.function ran: make sure its body is known, and record calls traced into another
+        function's graph (no op callback fires for those)."""
+        from tensorflow.python.framework import ops
+        from tensorflow.python.util import nest
+
+        self._ingest(fn.graph)
+        if not ops.inside_function():
+            return  # an eager call: the op callback has recorded it
+        outputs = [t for t in nest.flatten(result) if hasattr(t, "_id")]
+        if not outputs or outputs[0]._id in self.trace.tensors:
+            return
+        inputs = [t for group in args[:2] for t in (group or ()) if hasattr(t, "_id")]
+        self._record_op("StatefulPartitionedCall", inputs, None, outputs, None, ops.get_default_graph())
+
+    def _ingest(self, graph: Any) -> None:
+        """Record the ops of a function graph traced before capture began, from the graph itself,
+        with the user's lines from each op's trace-time stack."""
+        gidx = self._graph(graph)
+        if gidx in self._graphs_seen or self.trace.graphs[gidx - 1].backward:
+            return
+        self._graphs_seen.add(gidx)
+        tensors = self.trace.tensors
+        for op in graph.get_operations():
+            seq = self._seq = self._seq + 1
+            for t in list(op.inputs) + list(op.outputs):
+                if t._id not in tensors:
+                    tensors[t._id] = T.TensorInfo(self._dtype_name(t), _shape(t), "op", -1, seq)
+            callee = 0
+            grad = self._grad(op.type, None, op.outputs)
+            if grad == T.GRAD_CALL:
+                with contextlib.suppress(Exception):
+                    inner = graph._functions[op.get_attr("f").name].graph
+                    self._ingest(inner)
+                    callee = self._graph(inner)
+            self.trace.ops.append(
+                T.OpRecord(
+                    seq, op.type, tuple(t._id for t in op.inputs), tuple(t._id for t in op.outputs),
+                    self._traceback_frame(op), op.name.rpartition("/")[0], (), (), grad, gidx, op.name,
+                    False, callee, (),
+                )
+            )  # fmt: skip
+
+    def _traceback_frame(self, op: Any) -> int:
+        stack: list[tuple[str, int]] = []
+        with contextlib.suppress(Exception):
+            for f in reversed(op.traceback):  # innermost first
+                loc: tuple[str, int] | None = (f.filename, f.lineno)
+                if f.filename in self._autograph_files:
+                    loc = self._autograph.get(loc)  # type: ignore[arg-type]
+                elif self._is_library(f.filename):
+                    continue
+                if loc is not None and (not stack or stack[-1] != loc):
+                    stack.append(loc)
+        key = tuple(stack)
+        index = self._frame_index.get(key)
+        if index is None:
+            index = self._frame_index[key] = len(self.trace.frames)
+            self.trace.frames.append(key)
+        return index
 
     def _scope(self) -> str:
         return self._context.scope_name.rstrip("/")

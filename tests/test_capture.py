@@ -254,3 +254,22 @@ def test_cli_script_raising_after_gradient_call(tmp_path: Path) -> None:
     assert call["line"] == 5
     assert call["sources"][0]["status"] == "ok"
     assert doc["meta"]["error"] == "ValueError: script failed on purpose"
+
+
+def test_tf_function_traced_before_capture_is_seen_inside() -> None:
+    """An earlier notebook cell traced the function: its body comes from the graph itself."""
+    v, u = tf.Variable(2.0), tf.Variable(3.0)
+
+    @tf.function
+    def f(a):
+        return tf.stop_gradient(a * u) + a * v
+
+    f(tf.constant(1.0))  # traced here, before the capture
+    with capture() as cap:
+        with tf.GradientTape() as tape:
+            loss = f(tf.constant(1.0))
+        tape.gradient(loss, [v, u])
+    by_name = {fd.expr: fd for fd in gradviz.diagnose(cap.trace).findings}
+    assert by_name["v"].status == "ok"
+    assert by_name["u"].cause == "stop_gradient"
+    assert by_name["u"].culprit[0] == __file__
