@@ -14,14 +14,14 @@ What is hooked (see ``shared/notes/capture-facts.md`` for why each is needed):
   results give each source's true status);
 * variable creation, ``ConcreteFunction._call_flat`` (which graph a call op runs), autograph's
   conversion (to map generated code back to the user's lines), and values leaving TensorFlow
-  (``.numpy()``, ``float()``, numpy functions, ``Model.predict``).
+  (``.numpy()``, ``float()``, ``Model.predict``; numpy functions applied to a
+  tensor directly read it through the buffer protocol, unseen, and are inferred in diagnosis).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
-import linecache
 import os
 import sys
 import threading
@@ -309,8 +309,6 @@ class Capture:
         for name in ("numpy", "__float__", "__int__", "__index__", "__bool__", "__array__", "__format__"):
             original = vars(base).get(name) or getattr(base, name)
             self._patch(base, name, self._exporting(original, name))
-        if "__array_function__" not in vars(base):
-            self._patch(base, "__array_function__", self._array_function)
 
         try:  # TensorFlow loads Keras lazily; loading it now lets its classes be hooked
             import keras
@@ -433,6 +431,8 @@ class Capture:
     def _autograph_converted(self, converted: Any) -> None:
         source_map = getattr(converted, "ag_source_map", None) or {}
         for loc, origin in source_map.items():
+            if self._is_library(origin.loc.filename):
+                continue  # TensorFlow converting its own code (pfor inside tape.jacobian, ...)
             self._autograph[(loc.filename, loc.lineno)] = (origin.loc.filename, origin.loc.lineno)
             self._autograph_files.add(loc.filename)
             self._library[loc.filename] = False  # generated code: shown as the user's lines it maps to
@@ -479,9 +479,10 @@ class Capture:
             tensors[tid] = T.TensorInfo(dtype_name(t), _shape(t), "op", -1, seq)
         hidden: tuple[tuple[int, int], ...] = ()
         if graph is None:
-            if self._watched_variables(self._watcher):
-                hidden = self._hidden_reads(inputs, in_ids)
-            if grad_is_assign(op_type) and len(inputs) > 1:
+            accessed = self._watched_variables(self._watcher)
+            if accessed:
+                hidden = self._hidden_reads(accessed, inputs, in_ids)
+            if _is_assign_op(op_type) and len(inputs) > 1:
                 self._remember_assign(in_ids[0], inputs[1])
             if self._assigned:
                 hidden += self._state_reads(in_ids, seq)
@@ -652,8 +653,7 @@ class Capture:
     def _constant_made(self, t: Any) -> None:
         self._born(t, t._id, self._seq, True)
 
-    def _hidden_reads(self, inputs: Any, in_ids: list[int]) -> tuple[tuple[int, int], ...]:
-        accessed = self._watched_variables(self._watcher)
+    def _hidden_reads(self, accessed: Any, inputs: Any, in_ids: list[int]) -> tuple[tuple[int, int], ...]:
         self._pywrap.TFE_Py_VariableWatcherRemove(self._watcher)
         self._watcher = self._pywrap.TFE_Py_VariableWatcherNew()
         pairs = []
@@ -810,6 +810,7 @@ class Capture:
 
         rec = self._tape_record(tape)
         flat_targets = [t for t in nest.flatten(target) if hasattr(t, "_id") and hasattr(t, "dtype")]
+        paths = [p for p, _ in nest.flatten_with_tuple_paths(sources)]
         flat_sources = nest.flatten(sources)
         flat_results = (
             nest.flatten(result, expand_composites=False) if result is not None else [None] * len(flat_sources)
@@ -817,7 +818,9 @@ class Capture:
         if len(flat_results) != len(flat_sources):
             flat_results = [None] * len(flat_sources)
         src_records = []
-        for s, g in zip(flat_sources, flat_results):
+        if len(paths) != len(flat_sources):
+            paths = [(i,) for i in range(len(flat_sources))]
+        for s, g, path in zip(flat_sources, flat_results, paths):
             is_var = hasattr(s, "handle") and hasattr(s, "trainable")
             sid = self._remember_variable(s) if is_var else getattr(s, "_id", id(s))
             if not is_var and sid not in self.trace.tensors and hasattr(s, "dtype"):
@@ -827,7 +830,7 @@ class Capture:
                     id=sid, is_variable=is_var, dtype=_dtype(s),
                     shape=_shape(s), name=_variable_name(s) if is_var else None,
                     status="none" if error is not None else _status(g),
-                    trainable=bool(s.trainable) if is_var else None,
+                    trainable=bool(s.trainable) if is_var else None, path=tuple(path),
                 )
             )  # fmt: skip
         watched = []
@@ -876,22 +879,10 @@ class Capture:
         exporting.__wrapped__ = original  # type: ignore[attr-defined]
         return exporting
 
-    def _array_function(self, tensor: Any, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        result = func._implementation(*args, **kwargs)
-        if not self._busy:
-            flat = [a for a in list(args) + list(kwargs.values()) if hasattr(a, "_id")]
-            for a in args:
-                if isinstance(a, (list, tuple)):
-                    flat.extend(x for x in a if hasattr(x, "_id"))
-            self._guard(self._record_export, flat, f"np.{getattr(func, '__name__', 'function')}", result)
-        return result
-
     def _record_export(self, tensors: list[Any], how: str, result: Any) -> None:
         if len(self.trace.exports) >= 10_000:
             return
         hashes = [_tensor_hash(t) for t in tensors if hasattr(t, "_numpy")]
-        if how.startswith("np."):  # a numpy function's result differs from its arguments
-            hashes.append(_value_hash(result))
         self._add_export([t._id for t in tensors if hasattr(t, "_id")], how, [h for h in hashes if h is not None])
 
     def _add_export(self, ids: list[int], how: str, hashes: list[int]) -> None:
@@ -982,7 +973,7 @@ def _shape(t: Any) -> tuple[int | None, ...] | None:
     return tuple(dims)
 
 
-def grad_is_assign(op_type: str) -> bool:
+def _is_assign_op(op_type: str) -> bool:
     return op_type.startswith("Assign") and op_type.endswith("VariableOp")
 
 
@@ -1044,7 +1035,3 @@ def capture(*, program: str = "", max_ops: int = 50_000) -> Iterator[Capture]:
     cap = Capture(program=program, max_ops=max_ops)
     with cap:
         yield cap
-
-
-def source_line(file: str, line: int) -> str:
-    return linecache.getline(file, line).rstrip("\n")

@@ -160,7 +160,7 @@ def diagnose(source: Any) -> Diagnosis:
     for i, call in enumerate(trace.calls):
         frame = trace.frame(call.frame)
         file, line = frame[0] if frame else (None, None)
-        exprs = _call_exprs(file, line, len(call.sources))
+        exprs = _call_exprs(file, line, [s.path for s in call.sources])
         target_expr = exprs[0] if exprs else "target"
         findings = [
             ctx.explain(call, src, (exprs[1][k] if exprs else None) or src.name or f"sources[{k}]")
@@ -545,8 +545,15 @@ def _segment(file: str, node: ast.AST) -> str:
     return ast.get_source_segment(text, node) or ast.unparse(node)
 
 
-def _call_exprs(file: str | None, line: int | None, n: int) -> tuple[str, list[str | None]] | None:
-    """The target and each flattened source as written in the `tape.gradient(...)` call."""
+def _call_exprs(
+    file: str | None, line: int | None, paths: list[tuple[Any, ...]]
+) -> tuple[str, list[str | None]] | None:
+    """The target and each flattened source as written in the `tape.gradient(...)` call.
+
+    A source written as one expression that holds several (`model.trainable_variables`, a dict)
+    gets one entry per element, by its place in the structure: `vs["dense"]`, `params[2]`.
+    """
+    n = len(paths)
     if not file or not line:
         return None
     tree = _module_ast(file)
@@ -557,7 +564,7 @@ def _call_exprs(file: str | None, line: int | None, n: int) -> tuple[str, list[s
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "gradient"
+            and node.func.attr in ("gradient", "jacobian", "batch_jacobian")
             and node.lineno <= line <= (node.end_lineno or node.lineno)
         ):
             if best is None or node.lineno >= best.lineno:
@@ -584,7 +591,9 @@ def _call_exprs(file: str | None, line: int | None, n: int) -> tuple[str, list[s
         exprs: list[str | None] = [_segment(file, e) for e in flat]
     elif len(flat) == 1:
         base = _segment(file, flat[0])
-        exprs = [f"{base}[{i}]" for i in range(n)]
+        if not isinstance(flat[0], (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+            base = f"({base})"
+        exprs = [base + "".join(f"[{k!r}]" for k in path) for path in paths]
     else:
         exprs = [None] * n
     return _segment(file, target), exprs

@@ -15,9 +15,5 @@ class CaptureError(GradvizError):
     """Capturing could not start or stop cleanly."""
 
 
-class NothingToDiagnoseError(GradvizError):
-    """The captured code made no ``tape.gradient`` call, so there is nothing to explain."""
-
-
 class OptionError(GradvizError, ValueError):
     """An unknown or malformed option; the message names the likely fix."""

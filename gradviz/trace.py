@@ -88,6 +88,7 @@ class SourceRecord:
     name: str | None
     status: str  # ok | none | zero
     trainable: bool | None = None
+    path: tuple[Any, ...] = ()  # where it sits in the sources structure: (2,), ("encoder", 0)
 
 
 @dataclass(slots=True)
@@ -186,7 +187,9 @@ class Trace:
         t.tapes = [TapeRecord(**{**tp, "watched": [tuple(w) for w in tp["watched"]]}) for tp in d["tapes"]]
         for c in d["calls"]:
             c = dict(c)
-            c["sources"] = [SourceRecord(**{**s, "shape": tup(s["shape"])}) for s in c["sources"]]
+            c["sources"] = [
+                SourceRecord(**{**s, "shape": tup(s["shape"]), "path": tuple(s.get("path", ()))}) for s in c["sources"]
+            ]
             t.calls.append(GradientCallRecord(**c))
         t.exports = [ExportRecord(**e) for e in d["exports"]]
         t.births = {int(k): v for k, v in d["births"].items()}
