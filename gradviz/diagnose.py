@@ -214,49 +214,27 @@ class _Context:
         G = self.G
         node = f"v:{src.id}" if src.is_variable else f"t:{src.id}"
         f = Finding(expr=expr, name=src.name, node=node if node in G else None, status=src.status)
-        if src.status == "ok" and not call.unconnected_zero:
-            return f
+        if src.status == "ok":
+            return f  # TensorFlow's own result is the ground truth
         tape = self.trace.tapes[call.tape]
         targets = [f"t:{t}" for t in call.targets]
         anc = self.ancestors(targets)
+        # a zero is either a break hidden by unconnected_gradients=ZERO, or a piecewise-constant op
         cause, culprit, broken = self.find_break(call, tape, src, node, targets, anc, expr)
-        if src.status == "ok" or (src.status == "zero" and cause is None):
-            if cause is None and src.status == "ok":
-                return f
+        if src.status == "zero" and cause is None:
             zero_op = self.zero_op(tape, node, anc)
-            if cause is None and zero_op is not None:
+            if zero_op is not None:
                 cause, culprit = "non_differentiable_op", self.line_of(zero_op)
-                broken = []
                 f.path = [zero_op]
-        if src.status == "ok" and cause is not None:
-            f.status = "zero"  # unconnected_gradients=ZERO filled in a zero for a broken path
         f.cause = cause
         f.culprit = culprit
         f.broken_edges = broken
         if not f.path:
             f.path = self.path(tape, node, anc, broken)
-        f.explanation, f.fix = E.explain(f, self.context_for(call, tape, src, node, targets, culprit))
+        f.explanation, f.fix = E.explain(
+            f, culprit_code=_line(*culprit) if culprit else "", unconnected_zero=call.unconnected_zero
+        )
         return f
-
-    def context_for(
-        self,
-        call: T.GradientCallRecord,
-        tape: T.TapeRecord,
-        src: T.SourceRecord,
-        node: str,
-        targets: list[str],
-        culprit: tuple[str, int] | None,
-    ) -> dict[str, Any]:
-        frame = self.frame_line(call.frame)
-        return {
-            "call_line": frame,
-            "tape_line": self.frame_line(tape.frame),
-            "target_line": self.line_of(self.producer(targets[0]) if targets and targets[0] in self.G else None),
-            "culprit": culprit,
-            "culprit_code": _line(*culprit) if culprit else "",
-            "is_variable": src.is_variable,
-            "unconnected_zero": call.unconnected_zero,
-        }
 
     def find_break(
         self,

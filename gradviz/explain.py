@@ -13,20 +13,15 @@ def _at(loc: tuple[str, int] | None) -> str:
     return f"line {loc[1]}" if loc else "an unknown line"
 
 
-def _code(ctx: dict[str, Any]) -> str:
-    code = (ctx.get("culprit_code") or "").strip()
-    return f" (`{code}`)" if code else ""
-
-
-def explain(finding: Any, ctx: dict[str, Any]) -> tuple[str, str]:
-    """(explanation, fix) for a finding."""
+def explain(finding: Any, *, culprit_code: str = "", unconnected_zero: bool = False) -> tuple[str, str]:
+    """(explanation, fix) for a finding, quoting the culprit line's code when known."""
     x = finding.expr
     cause = finding.cause
     at = _at(finding.culprit)
-    code = _code(ctx)
+    code = f" (`{culprit_code.strip()}`)" if culprit_code.strip() else ""
     zero_note = (
         " Because the call passes unconnected_gradients=ZERO, TensorFlow filled in a zero instead of None."
-        if ctx.get("unconnected_zero") and cause not in (None, "non_differentiable_op")
+        if unconnected_zero and cause not in (None, "non_differentiable_op")
         else ""
     )
     if finding.status == "ok":
