@@ -415,7 +415,10 @@ class Capture:
             if f is stop:
                 break  # callers of the `with capture()` block are not part of the captured program
             f = f.f_back
-        key = tuple(stack)
+        return self._intern_frame(tuple(stack))
+
+    def _intern_frame(self, key: T.Frame) -> int:
+        """The index of a user stack in ``trace.frames``, stored once however often it recurs."""
         index = self._frame_index.get(key)
         if index is None:
             index = self._frame_index[key] = len(self.trace.frames)
@@ -569,12 +572,7 @@ class Capture:
                     continue
                 if loc is not None and (not stack or stack[-1] != loc):
                     stack.append(loc)
-        key = tuple(stack)
-        index = self._frame_index.get(key)
-        if index is None:
-            index = self._frame_index[key] = len(self.trace.frames)
-            self.trace.frames.append(key)
-        return index
+        return self._intern_frame(tuple(stack))
 
     def _scope(self) -> str:
         return self._context.scope_name.rstrip("/")
