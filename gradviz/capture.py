@@ -24,6 +24,7 @@ import contextlib
 import datetime
 import os
 import sys
+import sysconfig
 import threading
 import time
 import weakref
@@ -36,9 +37,16 @@ from . import trace as T
 from .errors import CaptureError, OptionError
 
 _GRADVIZ_DIR = os.path.dirname(os.path.abspath(__file__))
-_LIBRARY_DIRS = tuple(
-    sorted({os.path.abspath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.__file__))})
-)
+def _library_dirs() -> tuple[str, ...]:
+    """Where the standard library and installed packages live (not the user's own code)."""
+    dirs = {os.path.dirname(os.__file__)}
+    for scheme_vars in ({}, {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}):
+        paths = sysconfig.get_paths(vars=scheme_vars or None)
+        dirs.update(paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths)
+    return tuple(sorted(os.path.abspath(d) for d in dirs))
+
+
+_LIBRARY_DIRS = _library_dirs()
 
 _READ_OPS = frozenset({"ReadVariableOp", "ResourceGather", "ResourceGatherNd"})
 _STOP_OPS = frozenset({"StopGradient", "PreventGradient"})
@@ -94,7 +102,7 @@ def _is_library_file(filename: str) -> bool:
         return not path.startswith(os.path.join(_GRADVIZ_DIR, "examples"))
     if "site-packages" in path or "dist-packages" in path:
         return True
-    return any(path.startswith(d + os.sep) for d in _LIBRARY_DIRS) and "/tmp" not in path[:5]
+    return any(path.startswith(d + os.sep) for d in _LIBRARY_DIRS)
 
 
 class Capture:
