@@ -261,17 +261,28 @@ def _wait_for_widget(page: Any, cell: Any) -> None:
         time.sleep(0.5)
 
 
-@pytest.mark.browser
-@pytest.mark.jupyter
-@pytest.mark.slow
-def test_gradtape_widget_in_jupyterlab(
-    jupyter_lab: JupyterLab, page: Any, browser_log: Any, artifacts_dir: pathlib.Path, tmp_path: pathlib.Path
-) -> None:
-    _write_notebook(jupyter_lab.notebooks / "gradtape.ipynb")
+def _run_gradtape_notebook(
+    lab: JupyterLab, page: Any, screenshot: pathlib.Path, name: str = "gradtape.ipynb", theme: str = "JupyterLab Light"
+) -> Any:
+    """Open a fresh %%gradtape notebook in ``theme``, run it, wait for the widget; return its cell.
+
+    The screenshot is taken whether or not the widget appears, so a failure leaves a picture of why.
+    """
+    _write_notebook(lab.notebooks / name)
     page.set_default_timeout(60_000)
     page.set_viewport_size({"width": 1600, "height": 1100})
-    page.goto(jupyter_lab.url("/lab/tree/gradtape.ipynb"))
+    # A workspace of its own: the server keeps each workspace's layout, and a notebook another test
+    # left open would otherwise come back, take the focus and share the page's ".jp-Cell"s.
+    workspace = pathlib.PurePath(name).stem
+    page.goto(lab.url(f"/lab/workspaces/{workspace}/tree/{name}"))
     page.wait_for_function(NOTEBOOK_IDLE, timeout=90_000)
+    open_notebooks = page.evaluate(
+        "() => [...window.jupyterapp.shell.widgets('main')].map((w) => w.context && w.context.path)"
+    )
+    assert open_notebooks == [name], f"expected only {name} open, found {open_notebooks}"
+    # Set every time: the theme is a user setting the server keeps, so one test's choice outlives it.
+    page.evaluate("(theme) => window.jupyterapp.commands.execute('apputils:change-theme', { theme })", theme)
+    page.wait_for_function("(theme) => document.body.dataset.jpThemeName === theme", arg=theme)
     page.evaluate(
         """async () => {
             const app = window.jupyterapp;
@@ -279,13 +290,22 @@ def test_gradtape_widget_in_jupyterlab(
             void app.commands.execute("notebook:run-all-cells");  // resolves only when all ran
         }"""
     )
-
     cell = page.locator(".jp-Cell").nth(1)
-    output = cell.locator(".jp-OutputArea")
     try:
         _wait_for_widget(page, cell)
     finally:
-        page.screenshot(path=str(artifacts_dir / "jupyterlab-widget.png"))
+        page.screenshot(path=str(screenshot))
+    return cell
+
+
+@pytest.mark.browser
+@pytest.mark.jupyter
+@pytest.mark.slow
+def test_gradtape_widget_in_jupyterlab(
+    jupyter_lab: JupyterLab, page: Any, browser_log: Any, artifacts_dir: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    cell = _run_gradtape_notebook(jupyter_lab, page, artifacts_dir / "jupyterlab-widget.png")
+    output = cell.locator(".jp-OutputArea")
     # The cell still prints what TensorFlow returned: the magic explains, it does not change.
     assert "gradient: None" in output.inner_text()
 
@@ -319,4 +339,81 @@ def test_gradtape_widget_in_jupyterlab(
     report_page.goto(exported.resolve().as_uri())
     report_page.locator(BROKEN_EDGE).first.wait_for(state="attached", timeout=15_000)
     assert "z = y * 2" in report_page.locator(FINDING).first.inner_text()
+    assert browser_log.page_errors == []
+
+
+def _rgb(css: str) -> tuple[float, float, float]:
+    """``rgb(r, g, b)`` / ``rgba(r, g, b, a)`` as computed by the browser, to 0-255 floats (alpha dropped)."""
+    found = re.fullmatch(r"rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*[\d.]+)?\)", css.strip())
+    assert found, f"not an rgb() colour: {css!r}"
+    r, g, b = (float(v) for v in found.groups())
+    return r, g, b
+
+
+def _luminance(css: str) -> float:
+    """WCAG relative luminance, 0 (black) to 1 (white)."""
+
+    def channel(v: float) -> float:
+        v /= 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in _rgb(css))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+# Computed colours of the parts of the widget that must stay readable whatever the theme.
+WIDGET_COLOURS = """(root) => {
+    const css = (el, prop) => el ? getComputedStyle(el)[prop] : null;
+    const q = (sel) => root.querySelector(sel);
+    return {
+        themeLight: document.body.dataset.jpThemeLight,
+        rootBackground: css(root, "backgroundColor"),
+        rootColor: css(root, "color"),
+        variableLabel: css(q(".gv-node.gv-variable text"), "fill"),
+        opLabel: css(q(".gv-node.gv-op:not(.gv-unrecorded):not(.gv-paused) text"), "fill"),
+        brokenEdge: css(q(".gv-edge.gv-broken path.gv-line"), "stroke"),
+        findingBackground: css(q(".gv-finding"), "backgroundColor"),
+        findingExpl: css(q(".gv-finding .gv-expl"), "color"),
+        headerBackground: css(q(".gv-header"), "backgroundColor"),
+        program: css(q(".gv-program"), "color"),
+    };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.jupyter
+@pytest.mark.slow
+def test_gradtape_widget_in_jupyterlab_dark_theme(
+    jupyter_lab: JupyterLab, page: Any, browser_log: Any, artifacts_dir: pathlib.Path
+) -> None:
+    shot = artifacts_dir / "jupyterlab-widget-dark.png"
+    cell = _run_gradtape_notebook(jupyter_lab, page, shot, name="gradtape-dark.ipynb", theme="JupyterLab Dark")
+    output = cell.locator(".jp-OutputArea")
+    output.locator(FINDING).first.wait_for()
+    output.scroll_into_view_if_needed()
+    page.screenshot(path=str(shot))
+    colours = output.locator(".gradviz-root").first.evaluate(WIDGET_COLOURS)
+    print("dark theme colours:", json.dumps(colours, indent=1))
+    missing = [name for name, value in colours.items() if value is None]
+    assert not missing, f"not on the page: {missing}"
+    assert colours["themeLight"] == "false"
+
+    background = colours["rootBackground"]
+    assert _luminance(background) < 0.05, f"the widget is not dark in a dark Lab: background {background}"
+    for part in ("rootColor", "variableLabel", "opLabel", "findingExpl"):
+        assert _luminance(colours[part]) > 0.4, f"{part} is not light in the dark theme: {colours[part]}"
+        assert _contrast(colours[part], background) >= 4.5, f"{part} {colours[part]} unreadable on {background}"
+    assert _contrast(colours["program"], colours["headerBackground"]) >= 4.5
+    assert _contrast(colours["findingExpl"], colours["findingBackground"]) >= 4.5
+
+    r, g, b = _rgb(colours["brokenEdge"])
+    assert r > 180 and g < 120 and b < 120, f"the broken edge is not red in the dark theme: {colours['brokenEdge']}"
+    assert _contrast(colours["brokenEdge"], background) >= 3, (
+        "the broken edge does not stand out of the dark background"
+    )
     assert browser_log.page_errors == []
