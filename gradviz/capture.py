@@ -37,6 +37,8 @@ from . import trace as T
 from .errors import CaptureError, OptionError
 
 _GRADVIZ_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
 def _library_dirs() -> tuple[str, ...]:
     """Where the standard library and installed packages live (not the user's own code)."""
     dirs = {os.path.dirname(os.__file__)}
