@@ -477,13 +477,14 @@ class Capture:
             if self.trace.graphs[gidx - 1].backward:
                 return  # TensorFlow building a tf.function's gradient, not the user's code
             self._graphs_seen.add(gidx)
+        frame = self._frame(4)  # once per op: inputs first seen here share it
         tensors = self.trace.tensors
         in_ids = []
         for t in inputs:
             tid = t._id
             in_ids.append(tid)
             if tid not in tensors and tid not in self.trace.variables:
-                self._born(t, tid, seq, graph is None)
+                self._born(t, tid, seq, graph is None, frame)
         out_ids = []
         dtype_name = self._dtype_name
         for t in outputs or ():
@@ -513,7 +514,7 @@ class Capture:
                 op_type,
                 tuple(in_ids),
                 tuple(out_ids),
-                self._frame(4),
+                frame,
                 scope,
                 self._recording,
                 self._paused,
@@ -627,10 +628,10 @@ class Capture:
             return T.GRAD_NONE
         return T.GRAD_OK if fn is not None else T.GRAD_NONE
 
-    def _born(self, t: Any, tid: int, seq: int, eager: bool) -> None:
+    def _born(self, t: Any, tid: int, seq: int, eager: bool, frame: int) -> None:
         """A tensor no captured op produced: a constant, a numpy value, or a hidden read."""
-        dtype = t.dtype.name
-        info = T.TensorInfo(dtype, _shape(t), "constant" if eager else "function_input", self._frame(5), seq)
+        dtype = self._dtype_name(t)
+        info = T.TensorInfo(dtype, _shape(t), "constant" if eager else "function_input", frame, seq)
         self.trace.tensors[tid] = info
         if eager and dtype != "resource" and (self.trace.exports or self._assigned):
             h = _tensor_hash(t)
@@ -659,7 +660,7 @@ class Capture:
         return tuple(pairs)
 
     def _constant_made(self, t: Any) -> None:
-        self._born(t, t._id, self._seq, True)
+        self._born(t, t._id, self._seq, True, self._frame(4))
 
     def _hidden_reads(self, accessed: Any, inputs: Any, in_ids: list[int]) -> tuple[tuple[int, int], ...]:
         self._pywrap.TFE_Py_VariableWatcherRemove(self._watcher)

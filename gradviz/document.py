@@ -129,13 +129,12 @@ def build_document(d: Diagnosis, *, all_nodes: bool, max_nodes: int, version: st
         "multigraph": False,
         "graph": {
             "tapes": [
-                {
-                    "id": _tape_id(t.id),
-                    "file": loc(trace.frame(t.frame))[0],
-                    "line": loc(trace.frame(t.frame))[1],
-                    "persistent": t.persistent,
-                    "watch_accessed_variables": t.watch_accessed_variables,
-                }  # fmt: skip
+                dict(
+                    zip(("file", "line"), loc(trace.frame(t.frame))),
+                    id=_tape_id(t.id),
+                    persistent=t.persistent,
+                    watch_accessed_variables=t.watch_accessed_variables,
+                )
                 for t in trace.tapes
                 if t.id in tapes
             ]
