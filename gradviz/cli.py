@@ -6,14 +6,12 @@ A thin entry point: it runs the script under :func:`gradviz.capture`, then diagn
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import runpy
 import sys
 import traceback
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 USAGE = "gradviz run SCRIPT.py [script args ...] [--json FILE] [--report FILE] [--all]\n       gradviz demo"
 
@@ -100,62 +98,47 @@ def run(
         print(f"gradviz: no such script: {script}", file=sys.stderr)
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from .capture import Capture
-    from .diagnose import diagnose
     from .errors import OptionError
+    from .pipeline import check_output_path, run_and_diagnose, write_json
 
-    try:
-        cap = Capture(program=str(path), max_ops=max_ops)
-    except OptionError as e:
-        print(f"gradviz: {e}", file=sys.stderr)
-        return 2
+    exit_code = 0
+
+    def body() -> None:
+        nonlocal exit_code
+        try:
+            runpy.run_path(str(path), run_name="__main__")
+        except SystemExit as e:
+            code = e.code
+            exit_code = code if isinstance(code, int) else (0 if code is None else 1)
 
     old_argv, old_path = sys.argv, list(sys.path)
     sys.argv = [str(path), *script_args]
     sys.path.insert(0, str(path.parent))
-    exit_code = 0
-    failure: BaseException | None = None
     try:
-        with cap:
-            try:
-                runpy.run_path(str(path), run_name="__main__")
-            except SystemExit as e:
-                code = e.code
-                exit_code = code if isinstance(code, int) else (0 if code is None else 1)
-    except KeyboardInterrupt:
-        raise
-    except BaseException as e:  # the script raised: still diagnose what was captured
-        failure = e
-        exit_code = 1
+        check_output_path(json_path, "--json")
+        check_output_path(report_path, "--report")
+        outcome = run_and_diagnose(body, program=str(path), max_ops=max_ops, all_nodes=all_nodes)
+    except OptionError as e:
+        print(f"gradviz: {e}", file=sys.stderr)
+        return 2
     finally:
         sys.argv, sys.path[:] = old_argv, old_path
     sys.stdout.flush()
-    diagnosis = diagnose(cap.trace)
-    doc = diagnosis.to_document(all_nodes=all_nodes)
+    failure = outcome.failure
+    if failure is not None:
+        exit_code = 1
     out = sys.stderr if failure is not None else sys.stdout
-    if not diagnosis.calls and not cap.trace.ops_seen:
-        print(f"\ngradviz: {path.name} ran no TensorFlow op, so there is no gradient to explain.", file=out)
-    elif not diagnosis.calls:
-        print(f"\ngradviz: {path.name} made no tape.gradient call, so there is no gradient to explain.", file=out)
-    else:
-        print("\n" + diagnosis.to_text(color=out.isatty()), file=out)
+    message = outcome.nothing_to_explain(path.name)
+    print("\n" + (f"gradviz: {message}" if message else outcome.diagnosis.to_text(color=out.isatty())), file=out)
     if json_path:
-        Path(json_path).write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=_plain), encoding="utf-8")
+        write_json(outcome.document, json_path)
         print(f"gradviz: wrote {json_path}", file=sys.stderr)
     if report_path:
         from .report import save_report
 
-        save_report(doc, report_path)
+        save_report(outcome.document, report_path)
         print(f"gradviz: wrote {report_path}", file=sys.stderr)
     if failure is not None:
         print("\nThe script raised (diagnosis above is of what ran until then):", file=sys.stderr)
         traceback.print_exception(failure, file=sys.stderr)
     return exit_code
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, (set, tuple)):
-        return list(value)
-    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")

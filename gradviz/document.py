@@ -1,86 +1,65 @@
-"""The JSON document (:class:`gradviz.schema.Document`) for a diagnosis: the end of the diagnose stage.
+"""The JSON document (:class:`gradviz.schema.Document`) of a diagnosis: the end of the diagnose stage.
 
-Keeps the part of the graph a reader needs (each gradient call's target and everything it was
-computed from, the sources, their paths and broken edges), converts every value to plain JSON
-types, and collects the source text of every line it points at.
+Only serialises what :func:`gradviz.diagnose.diagnose` decided: converts every value to plain
+JSON types and collects the source text of every line the document points at. :func:`to_json`
+is the one JSON writer (``--json``, the report, the widget's export).
 """
 
 from __future__ import annotations
 
-import linecache
-from typing import TYPE_CHECKING, Any
+import json
+from typing import Any, Protocol
 
 import networkx as nx
 
-from . import graph as gr
-from . import schema
+from . import schema, source
 from . import trace as T
-
-if TYPE_CHECKING:
-    from .diagnose import Diagnosis
+from .errors import GradvizError
+from .result import CallDiagnosis, CaptureSummary, Finding, TapeView
+from .source import Location
 
 _DIFFERENTIABLE = frozenset({T.GRAD_OK, T.GRAD_ZERO, T.GRAD_CALL, T.GRAD_READ})
 
 
-def _tape_id(i: int) -> str:
+class _Diagnosis(Protocol):
+    graph: nx.DiGraph
+    calls: list[CallDiagnosis]
+    tapes: dict[int, TapeView]
+    shown: list[str]
+    passes: dict[tuple[str, str], list[int]]
+    states: dict[str, dict[int, str]]
+    capture: CaptureSummary
+    headline: str
+    all_connected: bool
+
+
+def tape_id(i: int) -> str:
     return f"tape:{i}"
 
 
-def build_document(d: Diagnosis, *, all_nodes: bool, max_nodes: int, version: str) -> schema.Document:
-    G = d.graph
-    trace = d.trace
-    keep = _relevant(d, all_nodes=all_nodes, max_nodes=max_nodes)
-    tapes = {c.call.tape: trace.tapes[c.call.tape] for c in d.calls}
-    tracked = {}
-    for c in d.calls:
-        tape = tapes[c.call.tape]
-        if tape.id not in tracked:
-            tracked[tape.id] = gr.tracked(G, tape, c.call.watched_variables)
-    lines: dict[str, dict[str, str]] = {}
+class _Lines:
+    """The source text of every referenced line, collected while serialising."""
 
-    def loc(frame: Any) -> tuple[str | None, int | None]:
-        if not frame:
+    def __init__(self) -> None:
+        self.text: dict[str, dict[str, str]] = {}
+
+    def __call__(self, loc: Location | None) -> tuple[str | None, int | None]:
+        if not loc:
             return None, None
-        file, line = frame[0]
-        known = lines.setdefault(file, {})
+        file, line = loc
+        known = self.text.setdefault(file, {})
         if str(line) not in known:
-            known[str(line)] = linecache.getline(file, line).rstrip("\n")
+            known[str(line)] = source.line(file, line)
         return file, line
 
-    nodes: list[schema.NodeData] = []
-    for n in sorted(keep, key=lambda n: gr.order_key(G, n)):
-        a = G.nodes[n]
-        file, line = loc(a.get("frame"))
-        base: dict[str, Any] = {"id": n, "kind": a["kind"], "file": file, "line": line, "seq": int(a.get("seq", -1))}
-        if a["kind"] == "op":
-            graph_name = trace.graphs[a["graph"] - 1].name if a["graph"] else None
-            base.update(
-                label=a["op_type"], op_type=a["op_type"], scope=a.get("scope") or "", function=graph_name,
-                phase="backward" if a["backward"] else "forward",
-                tape_state={_tape_id(t.id): gr.tape_state(G, n, t) for t in tapes.values() if a["graph"] == t.graph},
-                recorded_by=[_tape_id(t) for t, s in tracked.items() if n in s],
-                differentiable=a["grad"] in _DIFFERENTIABLE,
-            )  # fmt: skip
-        elif a["kind"] == "tensor":
-            shape = a.get("shape")
-            base.update(
-                label=f"{a['dtype']}{list(shape) if shape is not None else ''}", dtype=a["dtype"],
-                shape=list(shape) if shape is not None else None, origin=a.get("origin", "unknown"),
-                scope=_scope_of(G, n), watched_by=[_tape_id(t.id) for t in tapes.values() if any(i == int(n[2:]) for _, i in t.watched)],
-                recorded_by=[_tape_id(t) for t, s in tracked.items() if n in s],
-            )  # fmt: skip
-        else:
-            shape = a.get("shape")
-            base.update(
-                label=a["name"], name=a["name"], dtype=a["dtype"], trainable=bool(a["trainable"]),
-                shape=list(shape) if shape is not None else None, scope=a["name"].rpartition("/")[0],
-                recorded_by=[_tape_id(t) for t, s in tracked.items() if n in s],
-            )  # fmt: skip
-        nodes.append(base)  # type: ignore[arg-type]
 
+def build_document(d: _Diagnosis) -> schema.Document:
+    G = d.graph
+    lines = _Lines()
+    views = d.tapes
+    nodes = [_node(G, n, views, d.states, lines) for n in d.shown]
     edges: list[schema.EdgeData] = []
-    for u, v, a in G.subgraph(keep).edges(data=True):
-        rec = [_tape_id(t.id) for t in tapes.values() if u in tracked[t.id] and gr.edge_break(G, u, v, t) is None]
+    for u, v, a in G.subgraph(d.shown).edges(data=True):
         op = a.get("op")
         differentiable = a["kind"] not in ("numpy", "assign", "state") and (
             op is None or G.nodes[op]["grad"] in _DIFFERENTIABLE
@@ -91,83 +70,82 @@ def build_document(d: Diagnosis, *, all_nodes: bool, max_nodes: int, version: st
                 "target": v,
                 "kind": a["kind"],
                 "index": int(a.get("index", 0)),
-                "recorded_by": rec,
+                "recorded_by": [tape_id(t) for t in d.passes.get((u, v), ())],
                 "differentiable": bool(differentiable),
             }  # fmt: skip
         )
-
-    calls: list[schema.GradientCall] = []
-    for c in d.calls:
-        sources = []
-        for f in c.findings:
-            s = f.to_dict()
-            if s["culprit_file"] and s["culprit_line"]:
-                lines.setdefault(s["culprit_file"], {})[str(s["culprit_line"])] = s["culprit_code"] or ""
-            s["path"] = [p for p in s["path"] if p in keep]
-            sources.append(s)
-        if c.file and c.line:
-            lines.setdefault(c.file, {})[str(c.line)] = linecache.getline(c.file, c.line).rstrip("\n")
-        calls.append(
-            {
-                "id": c.index,
-                "file": c.file,
-                "line": c.line,
-                "code": linecache.getline(c.file, c.line).strip() if c.file and c.line else None,
-                "tape": _tape_id(c.call.tape),
-                "target": c.target,
-                "target_nodes": [f"t:{t}" for t in c.call.targets if f"t:{t}" in keep],
-                "count": c.call.count,
-                "unconnected_gradients": "zero" if c.call.unconnected_zero else "none",
-                "sources": sources,
-            }  # fmt: skip
-        )
-    missing = sum(f.status == "none" for f in d.findings)
-    zero = sum(f.status == "zero" for f in d.findings)
-    versions = trace.versions
-    graph_doc: schema.GraphDoc = {
-        "directed": True,
-        "multigraph": False,
-        "graph": {
-            "tapes": [
-                dict(
-                    zip(("file", "line"), loc(trace.frame(t.frame))),
-                    id=_tape_id(t.id),
-                    persistent=t.persistent,
-                    watch_accessed_variables=t.watch_accessed_variables,
-                )
-                for t in trace.tapes
-                if t.id in tapes
-            ]
-        },
-        "nodes": nodes,
-        "edges": edges,
-    }
+    calls = [_call(c, lines) for c in d.calls]
+    findings = [f for c in d.calls for f in c.findings]
+    cap = d.capture
     return {
         "schema_version": schema.SCHEMA_VERSION,
         "meta": {
-            "program": trace.program,
-            "started": trace.started,
-            "duration_s": float(trace.duration_s),
-            "gradviz": version,
-            "tensorflow": versions.get("tensorflow") or "",
-            "keras": versions.get("keras"),
-            "python": versions.get("python") or "",
-            "ops_seen": int(trace.ops_seen),
-            "ops_kept": len(trace.ops),
-            "ops_dropped": int(trace.ops_dropped),
-            "error": trace.error,
+            "program": cap.program,
+            "started": cap.started,
+            "duration_s": float(cap.duration_s),
+            "gradviz": cap.versions.get("gradviz") or "",
+            "tensorflow": cap.versions.get("tensorflow") or "",
+            "keras": cap.versions.get("keras"),
+            "python": cap.versions.get("python") or "",
+            "ops_seen": cap.ops_seen,
+            "ops_kept": cap.ops_kept,
+            "ops_dropped": cap.ops_dropped,
+            "error": cap.error,
+            "internal_errors": {"count": cap.internal_error_count, "first": list(cap.internal_errors)},
+            "capture_gaps": list(cap.capture_gaps),
         },
-        "source_lines": lines,
+        "source_lines": lines.text,
         "summary": {
             "headline": d.headline,
             "gradient_calls": len(d.calls),
-            "missing": missing,
-            "zero": zero,
+            "missing": sum(f.status == "none" for f in findings),
+            "zero": sum(f.status == "zero" for f in findings),
             "all_connected": d.all_connected,
         },
         "gradient_calls": calls,
-        "graph": graph_doc,
+        "graph": {
+            "directed": True,
+            "multigraph": False,
+            "graph": {"tapes": [_tape(v, lines) for _, v in sorted(views.items())]},
+            "nodes": nodes,
+            "edges": edges,
+        },
     }
+
+
+def _node(
+    G: nx.DiGraph, n: str, views: dict[int, TapeView], states: dict[str, dict[int, str]], lines: _Lines
+) -> schema.NodeData:
+    a = G.nodes[n]
+    frame = a.get("frame") or ()
+    file, line = lines(frame[0] if frame else None)
+    recorded_by = [tape_id(t) for t, view in views.items() if n in view.recorded]
+    base: dict[str, Any] = {"id": n, "kind": a["kind"], "file": file, "line": line, "seq": int(a.get("seq", -1))}
+    if a["kind"] == "op":
+        base.update(
+            label=a["op_type"], op_type=a["op_type"], scope=a.get("scope") or "", function=a.get("function"),
+            phase="backward" if a["backward"] else "forward",
+            tape_state={tape_id(t): state for t, state in states.get(n, {}).items()},
+            recorded_by=recorded_by, differentiable=a["grad"] in _DIFFERENTIABLE,
+        )  # fmt: skip
+    elif a["kind"] == "tensor":
+        shape = a.get("shape")
+        tid = int(n[2:])
+        base.update(
+            label=f"{a['dtype']}{list(shape) if shape is not None else ''}", dtype=a["dtype"],
+            shape=list(shape) if shape is not None else None, origin=a.get("origin", "unknown"),
+            scope=_scope_of(G, n),
+            watched_by=[tape_id(t) for t, v in views.items() if any(i == tid for _, i in v.record.watched)],
+            recorded_by=recorded_by,
+        )  # fmt: skip
+    else:
+        shape = a.get("shape")
+        base.update(
+            label=a["name"], name=a["name"], dtype=a["dtype"], trainable=bool(a["trainable"]),
+            shape=list(shape) if shape is not None else None, scope=a["name"].rpartition("/")[0],
+            recorded_by=recorded_by,
+        )  # fmt: skip
+    return base  # type: ignore[return-value]
 
 
 def _scope_of(G: nx.DiGraph, n: str) -> str:
@@ -177,26 +155,75 @@ def _scope_of(G: nx.DiGraph, n: str) -> str:
     return ""
 
 
-def _relevant(d: Diagnosis, *, all_nodes: bool, max_nodes: int) -> set[str]:
-    """Each call's target and what it came from, plus sources, paths and broken edges; bounded."""
-    G = d.graph
-    if all_nodes:
-        return set(list(G.nodes)[:max_nodes]) if len(G) > max_nodes else set(G.nodes)
-    must: set[str] = set()
-    rest: set[str] = set()
-    for c in d.calls:
-        targets = [f"t:{t}" for t in c.call.targets if f"t:{t}" in G]
-        must.update(targets)
-        for f in c.findings:
-            if f.node:
-                must.add(f.node)
-            must.update(f.path)
-            for u, v, _ in f.broken_edges:
-                must.update((u, v))
-        for t in targets:
-            rest |= nx.ancestors(G, t)
-    rest = {n for n in rest - must if not G.nodes[n].get("backward")}
-    if len(must) + len(rest) > max_nodes:
-        room = max(0, max_nodes - len(must))
-        rest = set(sorted(rest, key=lambda n: gr.order_key(G, n), reverse=True)[:room])
-    return must | rest
+def _tape(view: TapeView, lines: _Lines) -> schema.TapeDoc:
+    file, line = lines(view.location)
+    return {
+        "id": tape_id(view.record.id),
+        "file": file,
+        "line": line,
+        "persistent": view.record.persistent,
+        "watch_accessed_variables": view.record.watch_accessed_variables,
+    }
+
+
+def _call(c: CallDiagnosis, lines: _Lines) -> schema.GradientCall:
+    file, line = lines(c.location)
+    return {
+        "id": c.index,
+        "file": file,
+        "line": line,
+        "code": c.code or None,
+        "tape": tape_id(c.call.tape),
+        "target": c.target,
+        "target_nodes": [n for n in c.target_nodes if n in set(c.nodes)],
+        "count": c.call.count,
+        "unconnected_gradients": "zero" if c.call.unconnected_zero else "none",
+        "sources": [_finding(f, lines) for f in c.findings],
+        "nodes": list(c.nodes),
+    }
+
+
+def _finding(f: Finding, lines: _Lines) -> schema.SourceFinding:
+    file, line = lines(f.culprit)
+    ran_file, ran_line = lines(f.ran_at)
+    return {
+        "expr": f.expr,
+        "name": f.name,
+        "node": f.node,
+        "status": f.status,  # type: ignore[typeddict-item]
+        "cause": f.cause,
+        "culprit_file": file,
+        "culprit_line": line,
+        "culprit_code": source.line(file, line) if file and line else None,
+        "ran_file": ran_file,
+        "ran_line": ran_line,
+        "subject": f.subject,
+        "layer": f.layer,
+        "explanation": f.explanation,
+        "fix": f.fix,
+        "evidence": [{"fact": e.fact, "nodes": list(e.nodes)} for e in f.evidence],
+        "broken_edges": [{"source": u, "target": v, "cause": c} for u, v, c in f.broken_edges],
+        "path": list(f.path),
+    }
+
+
+def to_json(doc: schema.Document, *, indent: int | None = 1) -> str:
+    """The document as strict JSON text (UTF-8 names kept). NumPy scalars become plain numbers;
+    NaN and Infinity, which JSON does not have, are refused with :class:`GradvizError`."""
+    separators = (",", ":") if indent is None else None
+    try:
+        return json.dumps(doc, indent=indent, ensure_ascii=False, allow_nan=False, separators=separators,
+                          default=_plain)  # fmt: skip
+    except (TypeError, ValueError) as exc:
+        raise GradvizError(
+            f"the document is not plain JSON ({exc}); convert NumPy/TensorFlow values and NaN/Infinity "
+            "before they reach it"
+        ) from exc
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()  # NumPy scalars
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")

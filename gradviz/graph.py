@@ -3,7 +3,8 @@
 No TensorFlow here. Nodes are ops (``op:<seq>``), tensors (``t:<id>``) and variables (``v:<id>``);
 edges carry the data flow with a ``kind`` (see :mod:`gradviz.schema`). Whether a gradient can pass
 along an edge depends on the tape asking, so it is not stored on the graph: :func:`edge_break`
-answers it for one tape, and :func:`tracked` gives everything a tape recorded.
+answers it for one tape, :func:`forward` follows what a tape can differentiate, and
+:func:`tracked` gives everything a tape recorded.
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ import networkx as nx
 
 from . import trace as T
 
-FLOATING = frozenset({"float16", "bfloat16", "float32", "float64", "complex64", "complex128"})
+# dtypes a gradient can flow through ("variant": TensorList handles, which carry TensorArray values)
+FLOATING = frozenset({"float16", "bfloat16", "float32", "float64", "complex64", "complex128", "variant"})
+_LOOPS = frozenset({"While", "StatelessWhile"})
+_BRANCHES = frozenset({"If", "StatelessIf", "Case", "StatelessCase"})
 _SKIP_OPS = frozenset({"VarHandleOp", "NoOp", "Placeholder", "DestroyResourceOp"})
+Edge = tuple[str, str]
 
 
 def op_node(seq: int) -> str:
@@ -25,7 +30,7 @@ def op_node(seq: int) -> str:
 
 
 def build_graph(trace: T.Trace) -> nx.DiGraph:
-    """The dependency graph of everything captured. ``G.graph["trace"]`` keeps the trace."""
+    """The dependency graph of everything captured."""
     # Collected in plain dicts and added in bulk: networkx's per-call overhead dominates otherwise.
     nodes: dict[str, dict[str, Any]] = {}
     edges: list[tuple[str, str, dict[str, Any]]] = []
@@ -63,48 +68,77 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
             )  # fmt: skip
         return node
 
-    reads: dict[int, list[tuple[int, str]]] = {}  # variable -> (seq, reading node)
-    assigns: dict[int, list[tuple[int, str]]] = {}  # variable -> (seq, assign op node)
+    reads: dict[int, list[tuple[int, int, str]]] = {}  # variable -> (graph, seq, reading node)
+    assigns: dict[int, list[tuple[int, int, str]]] = {}  # variable -> (graph, seq, assign op node)
+    resources: dict[int, list[tuple[int, int, str]]] = {}  # other resource -> (graph, seq, op writing it)
+    from_backward: set[int] = set()  # tensors computed from a gradient (optimizer updates)
+    from_variables: set[int] = set()  # tensors computed from a variable's value
+    overridden: dict[int, str] = {}  # tensor -> the custom-gradient op that re-records it as its output
     for op in trace.ops:
+        if op.backward or (from_backward and not from_backward.isdisjoint(op.inputs)):
+            from_backward.update(op.outputs)
+        if op.grad == T.GRAD_READ or op.hidden_reads or not from_variables.isdisjoint(op.inputs):
+            from_variables.update(op.outputs)
         if op.op_type in _SKIP_OPS:
             continue
         ins = [resolve(t) for t in op.inputs]
-        if op.grad == T.GRAD_ASSIGN and ins and ins[0] in variables and variables[ins[0]].seq == op.seq:
-            continue  # the variable's own initial value
+        if (
+            op.grad == T.GRAD_ASSIGN and ins and ins[0] in variables and variables[ins[0]].seq == op.seq
+            and from_variables.isdisjoint(ins[1:])
+        ):  # fmt: skip
+            continue  # the variable's own initial value (kept when computed from other variables)
+        bodies = _linked_bodies(op, trace)
         node = op_node(op.seq)
         nodes[node] = dict(
             kind="op", op_type=op.op_type, seq=op.seq, frame=trace.frame(op.frame),
             scope=op.scope, graph=op.graph, grad=op.grad, backward=op.backward,
             recording=op.recording, paused=op.paused, name=op.name,
+            function=trace.graphs[op.graph - 1].name if op.graph else None,
         )  # fmt: skip
         for i, tid in enumerate(ins):
-            if op.callee:
+            if op.callee or bodies:
                 break  # arguments flow into the function's placeholders (the call edges below)
             if tid in variables:
                 if op.grad == T.GRAD_ASSIGN and i == 0:
-                    assigns.setdefault(tid, []).append((op.seq, node))
-                elif op.grad in (T.GRAD_READ, T.GRAD_CALL):
+                    if from_backward.isdisjoint(op.inputs[1:]):  # not an optimizer step
+                        assigns.setdefault(tid, []).append((op.graph, op.seq, node))
+                elif op.grad in (T.GRAD_READ, T.GRAD_CALL, T.GRAD_DATASET):
                     edges.append((variable(tid), node, dict(kind="read", index=i, op=node)))
-                    reads.setdefault(tid, []).append((op.seq, node))
+                    reads.setdefault(tid, []).append((op.graph, op.seq, node))
                 continue
             info = trace.tensors.get(tid)
             if info is not None and info.dtype == "resource":
-                continue  # iterators, lookup tables: no data flows to the gradient
+                # iterators, queues, tables: state that flows from the op that fills it to the
+                # ops that read it (below)
+                if not op.outputs:  # fills it: MakeIterator, QueueEnqueue, LookupTableInsert
+                    resources.setdefault(tid, []).append((op.graph, op.seq, node))
+                    nodes[node]["fills_resource"] = True
+                else:  # reads it: IteratorGetNext, QueueDequeue, LookupTableFind
+                    for graph, wseq, writer in reversed(resources.get(tid, ())):
+                        if graph == op.graph and wseq < op.seq:
+                            edges.append((writer, node, dict(kind="resource", index=i, op=node)))
+                            break
+                continue
             kind = "assign" if op.grad == T.GRAD_ASSIGN else "input"
             edges.append((tensor(tid), node, dict(kind=kind, index=i, op=node)))
         for vid, tid in op.hidden_reads:
             if vid in variables:
                 t = tensor(tid)
                 edges.append((variable(vid), t, dict(kind="read", index=0, op=node)))
-                reads.setdefault(vid, []).append((op.seq, t))
+                reads.setdefault(vid, []).append((op.graph, op.seq, t))
+        if op.grad == T.GRAD_CUSTOM:  # the tape takes these outputs from the custom op, not their first maker
+            overridden.update((t, node) for t in op.outputs)
+            custom = trace.custom_gradients.get(op.seq)
+            nodes[node]["none_inputs"] = custom.none_inputs if custom and custom.none_inputs is not None else ()
+            nodes[node]["grad_fn"] = custom.grad_fn if custom else None
         for i, tid in enumerate(op.outputs):
             edges.append((node, tensor(tid), dict(kind="output", index=i, op=node)))
-        if op.callee:
-            callee = trace.graphs[op.callee - 1]
-            for i, (a, b) in enumerate(zip(ins, callee.inputs)):
+        for callee, args in ([(op.callee, ins)] if op.callee else []) + bodies:
+            fn = trace.graphs[callee - 1]
+            for i, (a, b) in enumerate(zip(args, fn.inputs)):
                 if a not in variables and f"t:{a}" in nodes:
                     edges.append((f"t:{a}", tensor(b), dict(kind="call", index=i, op=node)))
-            for i, (a, b) in enumerate(zip(callee.outputs, op.outputs)):
+            for i, (a, b) in enumerate(zip(fn.outputs, op.outputs)):
                 edges.append((tensor(a), f"t:{b}", dict(kind="call", index=i, op=node)))
 
     for call in trace.calls:  # targets and sources no op consumed still belong in the graph
@@ -117,11 +151,14 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
                 tensor(src.id)
 
     # A read after an assign carries the assigned value: the only link from that value onwards.
+    # Only within one graph (a traced function's ops run when it is called, not when traced), and
+    # not from optimizer steps (values computed from gradients), which would tie each training
+    # step to the one before.
     for vid, writes in assigns.items():
-        for seq, reader in reads.get(vid, ()):
+        for graph, seq, reader in reads.get(vid, ()):
             last = None
-            for wseq, wnode in writes:
-                if wseq < seq:
+            for wgraph, wseq, wnode in writes:
+                if wgraph == graph and wseq < seq:
                     last = wnode
             if last is not None and last != reader:
                 edges.append((last, reader, dict(kind="state", index=0, op=reader)))
@@ -143,10 +180,22 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
                 if f"t:{src}" in nodes:
                     edges.append((f"t:{src}", node, dict(kind="numpy", index=0, export=earlier[-1], op=None)))
                     nodes[node]["origin"] = "numpy"
-    G = nx.DiGraph(trace=trace)
+    if overridden:
+        edges = [e for e in edges if e[2]["kind"] != "output" or overridden.get(int(e[1][2:]), e[0]) == e[0]]
+    G = nx.DiGraph()
     G.add_nodes_from(nodes.items())
     G.add_edges_from(edges)
     return G
+
+
+def _linked_bodies(op: T.OpRecord, trace: T.Trace) -> list[tuple[int, list[int]]]:
+    """The function graphs a loop or branch op runs, each with the inputs that feed its
+    placeholders: a While's loop variables, an If's operands (its first input is the condition)."""
+    if op.op_type in _LOOPS:
+        return [(g, list(op.inputs)) for role, g in op.bodies if role == "body"]
+    if op.op_type in _BRANCHES:
+        return [(g, list(op.inputs[1:])) for role, g in op.bodies if role in ("then_branch", "else_branch", "branches")]
+    return []
 
 
 _KIND_ORDER = {"variable": 0, "tensor": 1, "op": 2}
@@ -167,6 +216,12 @@ def node_frame(G: nx.DiGraph, node: str) -> tuple[tuple[str, int], ...]:
     return G.nodes[node].get("frame") or ()
 
 
+def is_floating(G: nx.DiGraph, node: str) -> bool:
+    """Whether a tensor or variable node holds floating-point values (ops: always True)."""
+    d = G.nodes[node]
+    return d["kind"] == "op" or d.get("dtype") in FLOATING
+
+
 def tape_state(G: nx.DiGraph, op: str, tape: T.TapeRecord) -> str:
     """``recording``, ``paused`` (inside ``stop_recording``) or ``outside`` for one tape at an op."""
     d = G.nodes[op]
@@ -185,6 +240,8 @@ def edge_break(G: nx.DiGraph, u: str, v: str, tape: T.TapeRecord) -> str | None:
     kind = d["kind"]
     if kind == "numpy":
         return "numpy_roundtrip"
+    if kind == "resource":  # filled by one op, read by another: no gradient passes through the state
+        return "dataset_boundary" if G.nodes[u]["grad"] == T.GRAD_DATASET else "unexplained"
     if kind in ("assign", "state"):
         return "variable_assign"
     if kind == "output":
@@ -193,15 +250,21 @@ def edge_break(G: nx.DiGraph, u: str, v: str, tape: T.TapeRecord) -> str | None:
     if op is None:
         return None
     od = G.nodes[op]
+    if od["grad"] == T.GRAD_DATASET:
+        return "dataset_boundary"  # tf.data runs its functions where no tape records, inside the block or not
+    if od.get("fills_resource"):
+        return "unexplained"  # into a queue or table: state no gradient crosses, and no cause names
     if od["graph"] == tape.graph:
         state = tape_state(G, op, tape)
         if state == "paused":
             return "stop_recording"
         if state == "outside":
             return "outside_tape"
+    grad = od["grad"]
     if kind in ("read", "call"):
         return None
-    grad = od["grad"]
+    if grad == T.GRAD_CUSTOM:
+        return "custom_gradient_returns_none" if d.get("index") in od.get("none_inputs", ()) else None
     if grad == T.GRAD_STOP:
         return "stop_gradient"
     if grad == T.GRAD_NUMPY:
@@ -214,11 +277,20 @@ def edge_break(G: nx.DiGraph, u: str, v: str, tape: T.TapeRecord) -> str | None:
 
 
 def forward(
-    G: nx.DiGraph, starts: Iterable[str], tape: T.TapeRecord, cache: dict[Any, set[str]] | None = None
+    G: nx.DiGraph,
+    starts: Iterable[str],
+    tape: T.TapeRecord,
+    cache: dict[Any, set[str]] | None = None,
+    *,
+    also_pass: str | None = None,
 ) -> set[str]:
-    """Nodes reachable from ``starts`` along edges a gradient for ``tape`` can pass."""
+    """Nodes reachable from ``starts`` along edges a gradient for ``tape`` can pass.
+
+    ``also_pass`` names one cause whose breaks are treated as passable: what the gradient would
+    reach if every break of that cause were mended.
+    """
     starts = [s for s in starts if s in G]
-    key = (tape.id, tuple(sorted(starts)))
+    key = (tape.id, tuple(sorted(starts)), also_pass)
     if cache is not None and key in cache:
         return cache[key]
     seen = set(starts)
@@ -226,17 +298,18 @@ def forward(
     while queue:
         u = queue.popleft()
         for v in G.successors(u):
-            if v not in seen and edge_break(G, u, v, tape) is None:
-                seen.add(v)
-                queue.append(v)
+            if v not in seen:
+                why = edge_break(G, u, v, tape)
+                if why is None or why == also_pass:
+                    seen.add(v)
+                    queue.append(v)
     if cache is not None:
         cache[key] = seen
     return seen
 
 
-def watched_variables(G: nx.DiGraph, tape: T.TapeRecord) -> set[int]:
+def watched_variables(G: nx.DiGraph, trace: T.Trace, tape: T.TapeRecord) -> set[int]:
     """Variables the tape watched: explicitly, or by reading them while recording."""
-    trace: T.Trace = G.graph["trace"]
     ids = {i for _, i in tape.watched if i in trace.variables}
     if tape.watch_accessed_variables:
         for vid, rec in trace.variables.items():
@@ -251,16 +324,9 @@ def watched_variables(G: nx.DiGraph, tape: T.TapeRecord) -> set[int]:
     return ids
 
 
-def tracked(G: nx.DiGraph, tape: T.TapeRecord, watched_vars: Iterable[int] | None = None) -> set[str]:
+def tracked(G: nx.DiGraph, trace: T.Trace, tape: T.TapeRecord, watched_vars: Iterable[int] | None = None) -> set[str]:
     """Everything the tape recorded: its watched tensors and variables and what flows from them."""
-    trace: T.Trace = G.graph["trace"]
     roots = {f"t:{i}" for _, i in tape.watched if i not in trace.variables}
-    vars_ = watched_variables(G, tape) if watched_vars is None else set(watched_vars)
+    vars_ = watched_variables(G, trace, tape) if watched_vars is None else set(watched_vars)
     roots |= {f"v:{i}" for i in vars_}
     return forward(G, roots, tape)
-
-
-def node_link(G: nx.DiGraph, nodes: Iterable[str] | None = None) -> dict[str, Any]:
-    """networkx node-link data of (part of) the graph, JSON-ready (edges under ``edges``)."""
-    H = G if nodes is None else G.subgraph(nodes)
-    return nx.node_link_data(H, edges="edges")

@@ -52,8 +52,6 @@ class GradtapeMagics(Magics):
             raise UsageError(
                 f"%%gradtape: {e}. Options: --report FILE, --no-widget, --all, --max-nodes N, --max-ops N."
             ) from None
-        if args.max_nodes < 1:
-            raise UsageError("%%gradtape: --max-nodes must be at least 1.")
         run_cell(
             self.shell,
             cell,
@@ -79,34 +77,28 @@ def run_cell(
 ) -> None:
     from IPython.display import display
 
-    from .capture import Capture
-    from .diagnose import diagnose
     from .errors import OptionError
-
-    try:
-        cap = Capture(program="notebook cell", max_ops=max_ops)
-    except OptionError as e:
-        raise UsageError(f"%%gradtape: {e}") from None
+    from .pipeline import check_output_path, run_and_diagnose
 
     # Line numbers as the user sees the cell, magic line included; linecache holds its real text.
     filename = shell.compile.cache(f"{header}\n{cell}", shell.execution_count)
-    failure: BaseException | None = None
-    with cap:
-        try:
-            _run(shell, cell, code_name=filename)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as e:  # shown after the diagnosis, then re-raised unchanged
-            failure = e
-    if failure is not None:
-        cap.trace.error = f"{type(failure).__name__}: {failure}"
-    diagnosis = diagnose(cap.trace)
-    _last["diagnosis"] = diagnosis
-    doc = diagnosis.to_document(all_nodes=all_nodes, max_nodes=max_nodes)
+    try:
+        check_output_path(report, "--report")
+        outcome = run_and_diagnose(
+            lambda: _run(shell, cell, code_name=filename),
+            program="notebook cell",
+            max_ops=max_ops,
+            all_nodes=all_nodes,
+            max_nodes=max_nodes,
+        )
+    except OptionError as e:
+        raise UsageError(f"%%gradtape: {e}") from None
+    _last["diagnosis"] = outcome.diagnosis
+    doc = outcome.document
     doc["meta"]["file_labels"] = _cell_labels(shell, doc)
-    if not diagnosis.calls:
-        what = "ran no TensorFlow op" if not cap.trace.ops_seen else "made no tape.gradient call"
-        print(f"gradviz: this cell {what}, so there is no gradient to explain.")
+    message = outcome.nothing_to_explain("this cell")
+    if message:
+        print(f"gradviz: {message}")
     else:
         from .text import render
 
@@ -122,8 +114,8 @@ def run_cell(
 
         path = save_report(doc, report)
         print(f"gradviz: wrote {path}")
-    if failure is not None:
-        raise failure
+    if outcome.failure is not None:
+        raise outcome.failure
 
 
 def _run(shell: Any, cell: str, *, code_name: str) -> None:

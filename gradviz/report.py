@@ -24,13 +24,13 @@ import base64
 import datetime as _dt
 import hashlib
 import html
-import json
 import pathlib
 import re
 from importlib import resources
 from typing import Any
 
-from .errors import BundleMissingError, GradvizError
+from .document import to_json
+from .errors import BundleMissingError
 from .schema import Document
 
 __all__ = ["report_html", "save_report"]
@@ -166,13 +166,7 @@ def read_bundle(name: str) -> str:
 
 def document_json(document: Document) -> str:
     """Serialise ``document`` as compact JSON that is safe inside an HTML ``<script>`` element."""
-    try:
-        text = json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError) as exc:
-        raise GradvizError(
-            f"the document is not plain JSON ({exc}); convert NumPy/TensorFlow values and "
-            "NaN/Infinity before they reach the report"
-        ) from exc
+    text = to_json(document, indent=None)
     return _UNSAFE_IN_SCRIPT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

@@ -1,8 +1,9 @@
 """The one JSON contract between Python and JavaScript (and the ``--json`` output).
 
 Everything that leaves Python -- the widget's ``document`` trait, the HTML report and
-``gradviz run --json`` -- is a :class:`Document`. ``js/src/types.ts`` mirrors these types;
-change both together and bump :data:`SCHEMA_VERSION` when a field changes meaning or goes away.
+``gradviz run --json`` -- is a :class:`Document`. ``js/src/types.ts`` is generated from this module
+(``python scripts/gen_types.py``; the tests check it is current), and the front end refuses a document
+of another :data:`SCHEMA_VERSION`: bump it when a field changes meaning or goes away.
 
 The ``graph`` member is networkx's node-link form (``json_graph.node_link_data(G, edges="edges")``)
 with gradviz's own attributes on every node and edge. Node ids are strings:
@@ -28,11 +29,17 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-SCHEMA_VERSION = 1
+try:
+    from typing import Required
+except ImportError:  # Python 3.10
+    from typing_extensions import Required
+
+SCHEMA_VERSION = 2
 
 Status = Literal["ok", "none", "zero"]
 NodeKind = Literal["op", "tensor", "variable"]
 EdgeKind = Literal["input", "output", "read", "assign", "state", "numpy", "call"]
+TapeState = Literal["recording", "paused", "outside"]
 
 CAUSES: tuple[str, ...] = (
     "outside_tape",
@@ -50,13 +57,19 @@ CAUSES: tuple[str, ...] = (
     "recreated_variable",
     "target_not_connected",
     "wrong_tape",
+    "dataset_boundary",
+    "unassigned_tensorarray_write",
+    "custom_gradient_returns_none",
+    "loop_body_capture",
+    "float16_underflow",
+    "unexplained",
 )
 """The cause vocabulary of ``shared/CAUSES.md``: stable public labels."""
 
 
 class NodeData(TypedDict, total=False):
-    id: str
-    kind: NodeKind
+    id: Required[str]
+    kind: Required[NodeKind]
     label: str  # short text to draw: op type, variable name, tensor expression
     # where it came from in the user's code (innermost frame outside libraries)
     file: str | None
@@ -67,13 +80,16 @@ class NodeData(TypedDict, total=False):
     op_type: str
     function: str | None  # the tf.function it was traced in, if any
     phase: Literal["forward", "backward"]
-    tape_state: dict[str, Literal["recording", "paused", "outside"]]  # tape id -> state at run time
+    tape_state: dict[str, TapeState]  # tape id -> state at run time
     recorded_by: list[str]  # tape ids that recorded this op
     differentiable: bool
     # tensors
     dtype: str
     shape: list[int | None] | None
-    origin: Literal["op", "constant", "numpy", "variable_read", "function_input", "unknown"]
+    # op: made by an op; constant: tf.constant; input: a Python/NumPy value TF converted without an op;
+    # numpy: came back from NumPy (a round trip); variable_read: a read done inside C++;
+    # function_input: a tf.function's input; unknown: made where gradviz could not see
+    origin: Literal["op", "constant", "input", "numpy", "variable_read", "function_input", "unknown"]
     watched_by: list[str]  # tape ids that watched this tensor explicitly
     # variables
     name: str
@@ -81,18 +97,22 @@ class NodeData(TypedDict, total=False):
 
 
 class EdgeData(TypedDict, total=False):
-    source: str
-    target: str
+    source: Required[str]
+    target: Required[str]
     kind: EdgeKind
     index: int  # input/output position on the op
     recorded_by: list[str]  # tape ids for which gradients can flow along this edge
     differentiable: bool
 
 
+class GraphAttrs(TypedDict):
+    tapes: list[TapeDoc]  # the tapes of the gradient calls
+
+
 class GraphDoc(TypedDict):
     directed: bool
     multigraph: bool
-    graph: dict[str, object]
+    graph: GraphAttrs
     nodes: list[NodeData]
     edges: list[EdgeData]
 
@@ -101,6 +121,11 @@ class BrokenEdge(TypedDict):
     source: str
     target: str
     cause: str
+
+
+class Evidence(TypedDict):
+    fact: str  # one sentence in the user's terms
+    nodes: list[str]  # the graph nodes (ops, tensors, variables) the fact is about
 
 
 class SourceFinding(TypedDict):
@@ -112,8 +137,13 @@ class SourceFinding(TypedDict):
     culprit_file: str | None
     culprit_line: int | None
     culprit_code: str | None  # the source text of the culprit line
+    ran_file: str | None  # where the breaking op itself ran, when that is not the culprit line
+    ran_line: int | None  # (outside_tape in a helper: the culprit is the call in the tape's function)
+    subject: str | None  # the user's name for what the finding is about (e.g. a dropped output "aux_logits")
+    layer: str | None  # the Keras layer / scope the source belongs to ("model/dense"), for grouping
     explanation: str
     fix: str
+    evidence: list[Evidence]  # the facts the cause rests on (and, for "unexplained", what is missing)
     broken_edges: list[BrokenEdge]
     path: list[str]  # node ids from source towards target, for highlighting
 
@@ -137,6 +167,7 @@ class GradientCall(TypedDict):
     count: int  # how many times this call ran (a training loop calls the same line many times)
     unconnected_gradients: Literal["none", "zero"]
     sources: list[SourceFinding]
+    nodes: list[str]  # the graph nodes this call needs on screen (its targets' computation, sources, breaks)
 
 
 class Summary(TypedDict):
@@ -145,6 +176,11 @@ class Summary(TypedDict):
     missing: int
     zero: int
     all_connected: bool
+
+
+class InternalErrors(TypedDict):
+    count: int
+    first: list[str]  # the first few messages
 
 
 class Meta(TypedDict, total=False):
@@ -159,6 +195,8 @@ class Meta(TypedDict, total=False):
     ops_kept: int
     ops_dropped: int
     error: str | None  # "ValueError: No gradients provided ..." when the program raised
+    internal_errors: InternalErrors  # gradviz's own failures while capturing (never raised into the program)
+    capture_gaps: list[str]  # hooks gradviz could not install (a moved private TF API), with why
     file_labels: dict[str, str]  # file path -> what to show instead, e.g. notebook cells: "cell [2]"
 
 

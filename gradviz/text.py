@@ -5,17 +5,13 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from .source import short_name
+
 _COLORS = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2", "cyan": "36"}
 
 
 def _paint(text: str, style: str, color: bool) -> str:
     return f"\033[{_COLORS[style]}m{text}\033[0m" if color else text
-
-
-def _short(path: str | None, labels: dict[str, str] | None = None) -> str:
-    if labels and path in labels:
-        return labels[path]
-    return (path or "?").rsplit("/", 1)[-1]
 
 
 def render(doc: Any, *, color: bool = False, brief: bool = False) -> str:
@@ -31,7 +27,7 @@ def render(doc: Any, *, color: bool = False, brief: bool = False) -> str:
     out.append(_paint(head, "green" if ok else ("bold" if not doc["gradient_calls"] else "red"), color))
     for call in doc["gradient_calls"]:
         times = f" (ran {call['count']} times)" if call.get("count", 1) > 1 else ""
-        where = f"{_short(call['file'], labels)}:{call['line']}" if call["line"] else "?"
+        where = f"{short_name(call['file'], labels)}:{call['line']}" if call["line"] else "?"
         out.append("")
         out.append(_paint(f"tape.gradient at {where}{times}: {call['code'] or ''}".rstrip(), "bold", color))
         for s in call["sources"]:
@@ -41,19 +37,33 @@ def render(doc: Any, *, color: bool = False, brief: bool = False) -> str:
             label = s["expr"] + (f" ({s['name']})" if s.get("name") and s["name"] != s["expr"] else "")
             line = f"  {_paint(mark, style, color)}  {label}"
             if s["cause"]:
-                loc = f"{_short(s['culprit_file'], labels)}:{s['culprit_line']}" if s["culprit_line"] else ""
+                loc = f"{short_name(s['culprit_file'], labels)}:{s['culprit_line']}" if s["culprit_line"] else ""
                 line += f"  {_paint(s['cause'], style, color)}" + (f" at {loc}" if loc else "")
             out.append(line)
             if status != "ok":
                 if s.get("culprit_code"):
                     out.append(_paint(f"        {s['culprit_line']:>4} | {s['culprit_code'].strip()}", "cyan", color))
-                for label_, text in () if brief else (("why", s["explanation"]), ("fix", s["fix"])):
+                if s.get("ran_line"):
+                    where_ran = f"{short_name(s['ran_file'], labels)}:{s['ran_line']}"
+                    out.append(_paint(f"        (the op ran at {where_ran})", "dim", color))
+                notes = [("why", s["explanation"]), ("fix", s["fix"])]
+                if s["cause"] == "unexplained":
+                    notes += [("seen", e["fact"]) for e in s.get("evidence") or []]
+                for label_, text in () if brief else notes:
                     if text:
                         wrapped = textwrap.wrap(
                             text, 88, initial_indent=f"        {label_}: ", subsequent_indent=" " * 13
                         )
                         out.extend(wrapped)
     meta = doc["meta"]
+    errors = meta.get("internal_errors") or {}
+    if errors.get("count"):
+        first = (errors.get("first") or ["?"])[0]
+        out.append("")
+        out.append(_paint(f"gradviz had {errors['count']} internal error(s) while capturing; the graph may be "
+                          f"incomplete (first: {first})", "yellow", color))  # fmt: skip
+    for gap in meta.get("capture_gaps") or []:
+        out.append(_paint(f"gradviz could not hook {gap}", "yellow", color))
     if meta.get("ops_dropped"):
         out.append("")
         out.append(

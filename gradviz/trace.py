@@ -26,6 +26,8 @@ GRAD_NUMPY = "numpy"  # tf.numpy_function / py_func: the value leaves TensorFlow
 GRAD_ASSIGN = "assign"  # writes a variable's state
 GRAD_READ = "read"  # reads a variable's state (ReadVariableOp, ResourceGather)
 GRAD_CALL = "call"  # calls a tf.function
+GRAD_DATASET = "dataset"  # a tf.data op: its functions run where no tape records
+GRAD_CUSTOM = "custom"  # a @tf.custom_gradient call: its gradient function decides what flows back
 
 
 @dataclass(slots=True)
@@ -44,6 +46,7 @@ class OpRecord:
     backward: bool = False  # run by tape.gradient itself
     callee: int = 0  # for GRAD_CALL: the graph (1-based) it calls, 0 when unknown
     hidden_reads: tuple[tuple[int, int], ...] = ()  # (variable id, tensor id) read inside C++
+    bodies: tuple[tuple[str, int], ...] = ()  # function attrs: (attr name, graph) -- While body, tf.data fn
 
 
 @dataclass(slots=True)
@@ -103,7 +106,15 @@ class GradientCallRecord:
     unconnected_zero: bool
     watched_variables: list[int]
     count: int = 1
-    error: str | None = None
+    names: dict[int, str] = field(default_factory=dict)  # tensor id -> the user's local name for it then
+
+
+@dataclass(slots=True)
+class CustomGradientRecord:
+    """A ``@tf.custom_gradient`` call (an op with ``op_type`` "CustomGradient")."""
+
+    grad_fn: tuple[str, int] | None  # where the user's gradient function is defined (file, def line)
+    none_inputs: tuple[int, ...] | None = None  # inputs it returned None for (None: it never ran)
 
 
 @dataclass(slots=True)
@@ -146,7 +157,11 @@ class Trace:
     ops_seen: int = 0
     ops_dropped: int = 0
     error: str | None = None
-    internal_errors: list[str] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)  # the first messages
+    internal_error_count: int = 0  # gradviz's own failures while recording (never raised into the program)
+    capture_gaps: list[str] = field(default_factory=list)  # hooks that could not be installed, and why
+    other_threads: list[str] = field(default_factory=list)  # where TF work on other threads was noticed
+    custom_gradients: dict[int, CustomGradientRecord] = field(default_factory=dict)  # op seq -> record
 
     def frame(self, index: int) -> Frame:
         return self.frames[index] if 0 <= index < len(self.frames) else ()
@@ -154,8 +169,10 @@ class Trace:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form (for saving a trace and diagnosing it elsewhere)."""
         d = dataclasses.asdict(self)
-        for key in ("tensors", "variables", "births"):
+        for key in ("tensors", "variables", "births", "custom_gradients"):
             d[key] = {str(k): v for k, v in d[key].items()}
+        for c in d["calls"]:
+            c["names"] = {str(k): v for k, v in c["names"].items()}
         for g in d["graphs"]:
             g["captures"] = {str(k): v for k, v in g["captures"].items()}
         return d
@@ -174,6 +191,9 @@ class Trace:
             ops_dropped=d["ops_dropped"],
             error=d.get("error"),
             internal_errors=d.get("internal_errors", []),
+            internal_error_count=d.get("internal_error_count", len(d.get("internal_errors", []))),
+            capture_gaps=d.get("capture_gaps", []),
+            other_threads=d.get("other_threads", []),
         )
         t.frames = [tuple((f, n) for f, n in fr) for fr in d["frames"]]
         for o in d["ops"]:
@@ -181,18 +201,27 @@ class Trace:
             for k in ("inputs", "outputs", "recording", "paused"):
                 o[k] = tuple(o[k])
             o["hidden_reads"] = tuple(tuple(p) for p in o["hidden_reads"])
+            o["bodies"] = tuple(tuple(p) for p in o.get("bodies", ()))
             t.ops.append(OpRecord(**o))
         t.tensors = {int(k): TensorInfo(**{**v, "shape": tup(v["shape"])}) for k, v in d["tensors"].items()}
         t.variables = {int(k): VariableRecord(**{**v, "shape": tup(v["shape"])}) for k, v in d["variables"].items()}
         t.tapes = [TapeRecord(**{**tp, "watched": [tuple(w) for w in tp["watched"]]}) for tp in d["tapes"]]
         for c in d["calls"]:
             c = dict(c)
+            c["names"] = {int(k): v for k, v in c.get("names", {}).items()}
+            c.pop("error", None)
             c["sources"] = [
                 SourceRecord(**{**s, "shape": tup(s["shape"]), "path": tuple(s.get("path", ()))}) for s in c["sources"]
             ]
             t.calls.append(GradientCallRecord(**c))
         t.exports = [ExportRecord(**e) for e in d["exports"]]
         t.births = {int(k): v for k, v in d["births"].items()}
+        t.custom_gradients = {
+            int(k): CustomGradientRecord(
+                grad_fn=tup(v["grad_fn"]), none_inputs=tup(v["none_inputs"]) if v["none_inputs"] is not None else None
+            )
+            for k, v in d.get("custom_gradients", {}).items()
+        }
         t.graphs = [
             GraphRecord(**{**g, "captures": {int(k): v for k, v in g["captures"].items()}}) for g in d["graphs"]
         ]

@@ -16,6 +16,7 @@ import traitlets
 from .errors import GradvizError
 from .report import read_bundle, report_html, save_report, suggested_filename
 from .schema import SCHEMA_VERSION, Document
+from .source import short_name
 
 __all__ = ["GraphWidget"]
 
@@ -122,9 +123,7 @@ def _where(findings: list[dict[str, Any]], labels: dict[str, str]) -> str:
     first = findings[0]
     where = str(first.get("cause") or "no cause found")
     if first.get("culprit_line") is not None:
-        path = str(first.get("culprit_file") or "?")
-        file = labels.get(path) or pathlib.PurePath(path).name
-        where += f" at {file}:{first['culprit_line']}"
+        where += f" at {short_name(first.get('culprit_file'), labels)}:{first['culprit_line']}"
     if len(findings) > 1:
         where += f", +{len(findings) - 1} more"
     return f" ({where})"

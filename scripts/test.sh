@@ -17,8 +17,9 @@ echo "== python environment (.venv)"
 . .venv/bin/activate
 python -m pip install -q --upgrade pip
 
-echo "== front end (npm ci, build, typecheck, unit tests)"
+echo "== front end (npm ci, types.ts current with gradviz/schema.py, build, typecheck, unit tests)"
 npm ci --no-audit --no-fund --loglevel=error
+python scripts/gen_types.py --check
 npm run build
 npm run typecheck
 npm test
@@ -27,7 +28,7 @@ echo "== gradviz and its test dependencies"
 pip install -q -e ".[test]"
 
 echo "== lint (ruff)"
-ruff check gradviz tests benchmarks
+ruff check gradviz tests benchmarks scripts
 ruff format --check gradviz
 
 echo "== pytest"

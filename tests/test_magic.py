@@ -45,11 +45,15 @@ def test_functions_from_earlier_cells_point_at_those_cells(ip) -> None:
     )
     (finding,) = magic.last_diagnosis().findings
     assert finding.cause == "outside_tape"
+    # the line a person edits is the call in the cell that holds the tape; the op ran in the helper
     file, line = finding.culprit
-    assert line == 3  # `return v * v` in the earlier cell
+    assert line == 5
+    ran_file, ran_line = finding.ran_at
+    assert ran_file != file and ran_line == 3
     import linecache
 
-    assert linecache.getline(file, line).strip() == "return v * v"
+    assert linecache.getline(file, line).strip() == "loss = square(w)"
+    assert linecache.getline(ran_file, ran_line).strip() == "return v * v"
 
 
 def test_exception_is_reraised_after_the_diagnosis(ip, capsys) -> None:
@@ -57,7 +61,7 @@ def test_exception_is_reraised_after_the_diagnosis(ip, capsys) -> None:
     with pytest.raises(KeyError, match="boom"):
         ip.run_cell_magic("gradtape", "--no-widget", cell)
     assert "outside_tape" in capsys.readouterr().out
-    assert magic.last_diagnosis().trace.error == "KeyError: 'boom'"
+    assert magic.last_diagnosis().capture.error == "KeyError: 'boom'"
 
 
 def test_widget_is_displayed_and_reachable(ip) -> None:

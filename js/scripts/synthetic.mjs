@@ -10,7 +10,11 @@
 // with no wrapper and no sub-scopes.
 //
 //   node js/scripts/synthetic.mjs [--ops 2000] [--scopes 20] [--seed 1] [--flat] OUT.json
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+
+// The schema_version the front end draws (js/src/types.ts is generated from gradviz/schema.py).
+const types = readFileSync(new URL("../src/types.ts", import.meta.url), "utf8");
+const SCHEMA_VERSION = Number(/export const SCHEMA_VERSION = (\d+);/.exec(types)[1]);
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -115,7 +119,8 @@ for (const { v, s, i } of allVars) {
     explanation: late ? `An op of ${flat ? "layer " : "block_"}${brokenAt} ran while the tape was not recording.` : zero ? "A piecewise-constant op gives a zero gradient." : "",
     fix: late ? "Run the whole forward pass inside the `with tf.GradientTape()` block." : "",
     broken_edges: late ? [{ source: broken.source, target: broken.target, cause: "outside_tape" }] : [],
-    path: [v.id],
+    path: [v.id], ran_file: null, ran_line: null, subject: null, layer: null,
+    evidence: late ? [{ fact: "An op on the path ran while the tape was not recording.", nodes: [broken.source, broken.target] }] : [],
   });
 }
 const sq = op("loss", 40, "Square", [current]);
@@ -126,14 +131,15 @@ lines["42"] = "grads = tape.gradient(loss, model.trainable_variables)";
 const missing = sources.filter((x) => x.status === "none").length;
 const zero = sources.filter((x) => x.status === "zero").length;
 const doc = {
-  schema_version: 1,
+  schema_version: SCHEMA_VERSION,
   meta: { program: FILE, started: new Date(0).toISOString(), duration_s: 1.0, gradviz: "0.0.0", tensorflow: "2.17.0", keras: "3.5.0",
-    python: "3.11.9", ops_seen: opCount, ops_kept: opCount, ops_dropped: 0, error: null },
+    python: "3.11.9", ops_seen: opCount, ops_kept: opCount, ops_dropped: 0, error: null,
+    internal_errors: { count: 0, first: [] }, capture_gaps: [] },
   source_lines: { [FILE]: lines },
   summary: { headline: `${missing} of ${sources.length} gradients are missing`, gradient_calls: 1, missing, zero, all_connected: false },
   gradient_calls: [{ id: 0, file: FILE, line: 42, code: lines["42"], tape: TAPE, target: "loss", target_nodes: [mean.out], count: 1,
-    unconnected_gradients: "none", sources }],
-  graph: { directed: true, multigraph: true, graph: {}, nodes, edges },
+    unconnected_gradients: "none", sources, nodes: nodes.map((n) => n.id) }],
+  graph: { directed: true, multigraph: false, graph: { tapes: [{ id: TAPE, file: FILE, line: 30, persistent: false, watch_accessed_variables: true }] }, nodes, edges },
 };
 writeFileSync(out, JSON.stringify(doc));
 console.log(`${out}: ${opCount} ops, ${nodes.length} nodes, ${edges.length} edges, ${(JSON.stringify(doc).length / 1024).toFixed(0)} KB`);

@@ -33,7 +33,8 @@ import {
 } from "./panels";
 import { badgeSize, GraphCanvas, nodeSize, type Emphasis } from "./render";
 import { injectStyles } from "./styles";
-import type { Document, ModelLike } from "./types";
+import type { ModelLike } from "./model-like";
+import { SCHEMA_VERSION, type Document } from "./types";
 
 export interface MountOptions {
   standalone: boolean;
@@ -127,7 +128,8 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
   const findingsSlot = h("div", { class: "gv-findings-slot" });
   const detailsSlot = h("div", { class: "gv-details-slot" });
   const side = h("div", { class: "gv-side" }, findingsSlot, detailsSlot);
-  root.append(headerSlot, headlineSlot, h("div", { class: "gv-body" }, h("div", { class: "gv-main" }, toolbar, canvas.el), side));
+  const body = h("div", { class: "gv-body" }, h("div", { class: "gv-main" }, toolbar, canvas.el), side);
+  root.append(headerSlot, headlineSlot, body);
 
   // ------------------------------------------------------------ model sync
   function setModel(name: string, value: unknown): void {
@@ -136,8 +138,9 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     model.save_changes();
   }
 
-  function load(next: Document | null | undefined): void {
-    doc = normalise(next);
+  function load(next: unknown): void {
+    const refusal = schemaRefusal(next);
+    doc = normalise(refusal ? null : (next as Partial<Document> | null | undefined));
     cache.clear();
     selection = null;
     matches = [];
@@ -145,7 +148,8 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     callIndex = key ? key.call : Math.max(0, doc.gradient_calls.findIndex((c) => c.sources.some((f) => f.status !== "ok")));
     relevantBox.disabled = doc.gradient_calls.length === 0;
     headerSlot.replaceChildren(renderHeader(doc, model.get("export_enabled") ? exportControl : null));
-    headlineSlot.replaceChildren(renderHeadline(doc));
+    headlineSlot.replaceChildren(refusal ? renderRefusal(refusal) : renderHeadline(doc));
+    body.style.display = refusal ? "none" : "";
     refold(true);
     const initialFinding = String(model.get("selected_finding") ?? "");
     if (initialFinding) focusFinding(initialFinding, false);
@@ -510,16 +514,47 @@ function swatch(stroke: string, fill: string, text: string, radius: number, dash
     text);
 }
 
-/** A missing or partial document still renders (an empty graph with the header). */
-function normalise(d: Document | null | undefined): Document {
-  const empty: Document = {
-    schema_version: 1,
+/**
+ * Why this front end will not draw `d`, or null when it will. A document of another schema_version
+ * may mean something else by the same fields, so it is refused rather than drawn wrong; no document
+ * at all (a widget before its first update) is drawn as an empty view.
+ */
+function schemaRefusal(d: unknown): string | null {
+  if (d === null || d === undefined || typeof d !== "object") return null;
+  const version = (d as { schema_version?: unknown }).schema_version;
+  if (version === SCHEMA_VERSION) return null;
+  const mine = `this gradviz front end understands schema_version ${SCHEMA_VERSION} only`;
+  if (typeof version !== "number") return `This is not a gradviz document (it has no schema_version); ${mine}.`;
+  const fix = version > SCHEMA_VERSION
+    ? "Upgrade gradviz (pip install -U gradviz) to view it."
+    : "Diagnose the program again with this gradviz, or view the document with the gradviz that made it.";
+  return `This document has schema_version ${version}; ${mine}. ${fix}`;
+}
+
+function renderRefusal(text: string): HTMLElement {
+  return h("div", { class: "gv-headline gv-bad gv-refused", role: "alert" },
+    h("span", { class: "gv-icon", "aria-hidden": "true" }, "✗"),
+    h("span", null, text));
+}
+
+/**
+ * What is drawn before there is a document: what Python reports for a program that made no
+ * gradient call (nothing is connected, and the graph is a plain directed one).
+ */
+export function emptyDocument(): Document {
+  return {
+    schema_version: SCHEMA_VERSION,
     meta: {},
     source_lines: {},
-    summary: { headline: "No gradient information yet.", gradient_calls: 0, missing: 0, zero: 0, all_connected: true },
+    summary: { headline: "No gradient information yet.", gradient_calls: 0, missing: 0, zero: 0, all_connected: false },
     gradient_calls: [],
-    graph: { directed: true, multigraph: true, graph: {}, nodes: [], edges: [] },
+    graph: { directed: true, multigraph: false, graph: { tapes: [] }, nodes: [], edges: [] },
   };
+}
+
+/** A missing or partial document still renders (an empty graph with the header). */
+function normalise(d: Partial<Document> | null | undefined): Document {
+  const empty = emptyDocument();
   if (!d || typeof d !== "object") return empty;
   return {
     ...empty,

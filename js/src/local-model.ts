@@ -2,7 +2,7 @@
  * A stand-in for the anywidget model, for the offline HTML report (no kernel):
  * same methods, values kept in memory, `send` goes nowhere.
  */
-import type { ModelLike } from "./types";
+import type { ModelLike } from "./model-like";
 
 type Callback = (...args: any[]) => void;
 

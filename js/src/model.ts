@@ -95,27 +95,12 @@ function findingNodeIds(f: SourceFinding): string[] {
 }
 
 /**
- * The part of the graph that matters to one gradient call: everything the targets
- * depend on, plus the sources, their paths and the broken edges' endpoints (an
- * unused source is not an ancestor of the target, and must still be shown).
+ * The part of the graph that matters to one gradient call, as the diagnosis decided it
+ * (`call.nodes`: everything the targets depend on, plus the sources, their paths and the
+ * broken edges' endpoints; an unused source is not an ancestor of the target).
  */
-export function relevantNodes(doc: Document, call: GradientCall): Set<string> {
-  const preds = new Map<string, string[]>();
-  for (const e of doc.graph.edges) {
-    let list = preds.get(e.target);
-    if (!list) preds.set(e.target, (list = []));
-    list.push(e.source);
-  }
-  const seen = new Set<string>();
-  const stack = [...call.target_nodes];
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    for (const p of preds.get(id) ?? []) if (!seen.has(p)) stack.push(p);
-  }
-  for (const f of call.sources) for (const id of findingNodeIds(f)) seen.add(id);
-  return seen;
+export function relevantNodes(_doc: Document, call: GradientCall): Set<string> {
+  return new Set(call.nodes);
 }
 
 /**
@@ -170,7 +155,7 @@ export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOp
     if (n.kind === "tensor" && !keep.has(n.id)) {
       const producers = ins.get(n.id) ?? [];
       const consumers = outs.get(n.id) ?? [];
-      const bornOutside = n.origin === "constant" || n.origin === "numpy";
+      const bornOutside = n.origin === "constant" || n.origin === "input" || n.origin === "numpy";
       // A tensor whose every neighbour was dropped (e.g. a backward-only seed) goes too.
       if (producers.length === 0 && consumers.length === 0 && hasAnyEdge.has(n.id)) continue;
       if (producers.length === 1 && !bornOutside) {

@@ -8,7 +8,8 @@
  */
 import { mount } from "./app";
 import { createLocalModel } from "./local-model";
-import { SCHEMA_VERSION, type ModelLike } from "./types";
+import type { ModelLike } from "./model-like";
+import { SCHEMA_VERSION } from "./types";
 
 const api = {
   schemaVersion: SCHEMA_VERSION,

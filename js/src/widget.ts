@@ -3,7 +3,7 @@
  * loads gradviz/static/widget.js as its `_esm`.
  */
 import { mount } from "./app";
-import type { ModelLike } from "./types";
+import type { ModelLike } from "./model-like";
 
 function render({ model, el }: { model: ModelLike; el: HTMLElement }): () => void {
   return mount(el, model, { standalone: false });

@@ -1,10 +1,9 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { mount } from "../src/app";
+import { emptyDocument, mount } from "../src/app";
 import { createLocalModel, type LocalModel } from "../src/local-model";
-import type { Document } from "../src/types";
-import kerasJson from "./fixtures/keras_grouped.json";
-import outsideJson from "./fixtures/outside_tape.json";
+import { SCHEMA_VERSION, type Document } from "../src/types";
+import { kerasGrouped, noGradientCall, nodeId, op, outsideTape, persistentTapeAll } from "./documents";
 
 const XSS = "<img src=x onerror=alert(1)>";
 const cleanups: (() => void)[] = [];
@@ -27,7 +26,7 @@ function rendered(host: HTMLElement, count = 1): Promise<void> {
   });
 }
 
-function setup(doc: Document, extra: Record<string, unknown> = {}): { host: HTMLElement; model: LocalModel } {
+function setup(doc: Document | null, extra: Record<string, unknown> = {}): { host: HTMLElement; model: LocalModel } {
   const host = document.createElement("div");
   document.body.appendChild(host);
   const model = createLocalModel({ document: doc, selected_node: "", selected_finding: "", export_enabled: false, ...extra });
@@ -37,16 +36,16 @@ function setup(doc: Document, extra: Record<string, unknown> = {}): { host: HTML
 
 describe("renderer in a DOM", () => {
   it("shows hostile names as text and never as markup", async () => {
-    const doc = structuredClone(kerasJson) as Document;
+    const doc = kerasGrouped();
     for (const n of doc.graph.nodes) if (n.scope?.startsWith("sequential/dense_1")) n.scope = `sequential/${XSS}`;
-    const v = doc.graph.nodes.find((n) => n.id === "v:4")!;
+    const v = doc.graph.nodes.find((n) => n.id === doc.gradient_calls[0].sources[4].node)!;
     v.name = XSS;
     v.scope = "";
     doc.meta.program = XSS;
     doc.meta.error = XSS;
     doc.gradient_calls[0].sources[4].explanation = XSS;
     doc.gradient_calls[0].sources[4].culprit_code = XSS;
-    doc.source_lines["train.py"]["6"] = XSS;
+    for (const lines of Object.values(doc.source_lines)) for (const line of Object.keys(lines)) lines[line] = XSS;
     const { host } = setup(doc);
     await rendered(host);
     (host.querySelector(".gv-group") as SVGGElement).dispatchEvent(new MouseEvent("click", { bubbles: true }));
@@ -61,7 +60,8 @@ describe("renderer in a DOM", () => {
   });
 
   it("syncs clicks on findings and nodes to the model", async () => {
-    const { host, model } = setup(structuredClone(outsideJson) as Document);
+    const doc = outsideTape();
+    const { host, model } = setup(doc);
     await rendered(host);
     const save = vi.spyOn(model, "save_changes");
     (host.querySelector(".gv-finding") as HTMLElement).click();
@@ -73,7 +73,7 @@ describe("renderer in a DOM", () => {
     expect(host.querySelector(".gv-edge.gv-broken.gv-hl")).not.toBeNull();
     const mul = [...host.querySelectorAll(".gv-node.gv-op")].find((g) => g.textContent?.includes("outside tape"))!;
     mul.dispatchEvent(new MouseEvent("click", { bubbles: true }));
-    expect(model.get("selected_node")).toBe("op:2");
+    expect(model.get("selected_node")).toBe(doc.gradient_calls[0].sources[0].broken_edges[0].target);
     expect(save).toHaveBeenCalledTimes(2);
     const details = host.querySelector(".gv-details")!.textContent!;
     expect(details).toContain("outside (tape:0)");
@@ -81,9 +81,10 @@ describe("renderer in a DOM", () => {
   });
 
   it("follows selected_node and selected_finding set from Python", async () => {
-    const { host, model } = setup(structuredClone(kerasJson) as Document);
+    const doc = kerasGrouped();
+    const { host, model } = setup(doc);
     await rendered(host);
-    model.set("selected_node", "op:3");
+    model.set("selected_node", nodeId(doc, op("MatMul", "sequential/dense_1")));
     await rendered(host, 2); // its groups had to be opened
     expect(host.querySelector(".gv-node.gv-selected")?.textContent).toContain("MatMul");
     model.set("selected_finding", "1:0");
@@ -93,19 +94,17 @@ describe("renderer in a DOM", () => {
   });
 
   it("shows the headline when every gradient is connected", async () => {
-    const doc = structuredClone(outsideJson) as Document;
-    const f = doc.gradient_calls[0].sources[0];
-    Object.assign(f, { status: "ok", cause: null, broken_edges: [] });
-    doc.summary = { headline: "All gradients are connected.", gradient_calls: 1, missing: 0, zero: 0, all_connected: true };
+    const doc = persistentTapeAll();
+    expect(doc.summary.all_connected).toBe(true);
     const { host } = setup(doc);
     await rendered(host);
-    expect(host.querySelector(".gv-headline.gv-ok")!.textContent).toContain("All gradients are connected.");
-    expect(host.querySelector(".gv-allok")!.textContent).toContain("All gradients are connected.");
+    expect(host.querySelector(".gv-headline.gv-ok")!.textContent).toContain(doc.summary.headline);
+    expect(host.querySelector(".gv-allok")!.textContent).toContain(doc.summary.headline);
     expect(host.querySelector(".gv-finding")).toBeNull();
   });
 
   it("exports through the kernel and downloads the reply", async () => {
-    const { host, model } = setup(structuredClone(outsideJson) as Document, { export_enabled: true });
+    const { host, model } = setup(outsideTape(), { export_enabled: true });
     await rendered(host);
     const send = vi.spyOn(model, "send");
     const button = [...host.querySelectorAll("button")].find((b) => b.textContent === "Export HTML")!;
@@ -126,7 +125,7 @@ describe("renderer in a DOM", () => {
   });
 
   it("reports a failed export and re-enables the button", async () => {
-    const { host, model } = setup(structuredClone(outsideJson) as Document, { export_enabled: true });
+    const { host, model } = setup(outsideTape(), { export_enabled: true });
     await rendered(host);
     const button = [...host.querySelectorAll("button")].find((b) => b.textContent === "Export HTML")!;
     button.click();
@@ -150,7 +149,7 @@ describe("renderer in a DOM", () => {
   it("re-enables the export button at once even when the reply carries no HTML", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     try {
-      const { host, model } = setup(structuredClone(outsideJson) as Document, { export_enabled: true });
+      const { host, model } = setup(outsideTape(), { export_enabled: true });
       await vi.waitFor(() => expect(host.querySelector(".gradviz-root")?.getAttribute("data-rendered")).toBeTruthy());
       const button = [...host.querySelectorAll("button")].find((b) => b.textContent === "Export HTML")!;
       button.click();
@@ -171,9 +170,9 @@ describe("renderer in a DOM", () => {
   });
 
   it("shows file labels (or basenames) instead of full paths, with the path in a tooltip", async () => {
-    const doc = structuredClone(kerasJson) as Document;
+    const doc = kerasGrouped();
     const cell = "/tmp/ipykernel_1088/3047102139.py";
-    const rename = (f: string | null | undefined): string | null | undefined => (f === "train.py" ? cell : f === null || f === undefined ? f : `/home/me/project/${f}`);
+    const rename = (f: string | null | undefined): string | null | undefined => (f === "keras_grouped.py" ? cell : f === null || f === undefined ? f : `/home/me/project/${f}`);
     for (const n of doc.graph.nodes) n.file = rename(n.file);
     for (const c of doc.gradient_calls) {
       c.file = rename(c.file) ?? null;
@@ -197,7 +196,7 @@ describe("renderer in a DOM", () => {
       expect(o.textContent).toMatch(/^cell \[2\]:\d+/);
       expect(o.title).toContain(cell);
     }
-    model.set("selected_node", "op:3");
+    model.set("selected_node", nodeId(doc, op("MatMul", "sequential/dense_1")));
     await rendered(host, 2);
     const loc = [...host.querySelectorAll(".gv-details tr")].find((tr) => tr.querySelector("th")?.textContent === "location")!;
     expect(loc.querySelector("td")!.textContent).toMatch(/^cell \[2\]:\d+$/);
@@ -212,8 +211,57 @@ describe("renderer in a DOM", () => {
   });
 
   it("hides the export button when export is disabled", async () => {
-    const { host } = setup(structuredClone(outsideJson) as Document);
+    const { host } = setup(outsideTape());
     await rendered(host);
     expect([...host.querySelectorAll("button")].some((b) => b.textContent === "Export HTML")).toBe(false);
+  });
+
+  it("refuses a document of another schema_version, saying which and what to do", async () => {
+    const newer = outsideTape();
+    newer.schema_version = SCHEMA_VERSION + 1;
+    const { host, model } = setup(newer);
+    await rendered(host);
+    const refusal = host.querySelector<HTMLElement>(".gv-refused")!;
+    expect(refusal.getAttribute("role")).toBe("alert");
+    expect(refusal.textContent).toContain(`This document has schema_version ${SCHEMA_VERSION + 1}`);
+    expect(refusal.textContent).toContain(`understands schema_version ${SCHEMA_VERSION} only`);
+    expect(refusal.textContent).toContain("Upgrade gradviz");
+    // nothing of it is drawn, and the graph area is gone
+    expect(host.querySelector(".gv-finding")).toBeNull();
+    expect(host.querySelector(".gv-node")).toBeNull();
+    expect(host.querySelector<HTMLElement>(".gv-body")!.style.display).toBe("none");
+    const older = outsideTape();
+    older.schema_version = SCHEMA_VERSION - 1;
+    model.set("document", older);
+    await rendered(host, 2);
+    expect(host.querySelector(".gv-refused")!.textContent).toContain(`has schema_version ${SCHEMA_VERSION - 1}`);
+    expect(host.querySelector(".gv-refused")!.textContent).toContain("Diagnose the program again");
+    const unversioned: Partial<Document> = outsideTape();
+    delete unversioned.schema_version;
+    model.set("document", unversioned);
+    await rendered(host, 3);
+    expect(host.querySelector(".gv-refused")!.textContent).toContain("not a gradviz document");
+    // a document this front end understands is drawn again
+    model.set("document", outsideTape());
+    await rendered(host, 4);
+    expect(host.querySelector(".gv-refused")).toBeNull();
+    expect(host.querySelector(".gv-finding")).not.toBeNull();
+    expect(host.querySelector<HTMLElement>(".gv-body")!.style.display).toBe("");
+  });
+
+  it("draws no document as Python reports a program without gradient calls", async () => {
+    const python = noGradientCall();
+    const empty = emptyDocument();
+    expect({ ...empty.summary, headline: "" }).toEqual({ ...python.summary, headline: "" });
+    expect({ ...empty.graph, graph: {} }).toEqual({ ...python.graph, graph: {} });
+    expect(empty.gradient_calls).toEqual(python.gradient_calls);
+    expect(empty.summary.all_connected).toBe(false);
+    expect(empty.graph.multigraph).toBe(false);
+    const { host } = setup(null);
+    await rendered(host);
+    expect(host.querySelector(".gv-refused")).toBeNull();
+    expect(host.querySelector(".gv-headline")!.textContent).toContain("No gradient information yet.");
+    expect(host.querySelector(".gv-headline.gv-ok")).toBeNull(); // nothing was checked, so nothing is "connected"
+    expect(host.querySelector(".gv-findings")!.textContent).toContain("No tape.gradient call was seen.");
   });
 });

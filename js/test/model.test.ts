@@ -14,67 +14,116 @@ import {
   searchNodes,
 } from "../src/model";
 import type { Document, NodeData } from "../src/types";
-import outsideJson from "./fixtures/outside_tape.json";
-import kerasJson from "./fixtures/keras_grouped.json";
+import { kerasGrouped as keras, nodeId, op, outsideTape as outside, persistentTapeAll, variable } from "./documents";
 
-const outside = (): Document => structuredClone(outsideJson) as Document;
-const keras = (): Document => structuredClone(kerasJson) as Document;
+/** The shortest run of edges from `from` to `to` in the document, as node ids. */
+function route(doc: Document, from: string, to: string): string[] {
+  const previous = new Map<string, string>([[from, ""]]);
+  const queue = [from];
+  while (queue.length) {
+    const id = queue.shift()!;
+    if (id === to) break;
+    for (const e of doc.graph.edges)
+      if (e.source === id && !previous.has(e.target)) {
+        previous.set(e.target, id);
+        queue.push(e.target);
+      }
+  }
+  if (!previous.has(to)) throw new Error(`no route from ${from} to ${to}`);
+  const ids = [to];
+  while (ids[0] !== from) ids.unshift(previous.get(ids[0])!);
+  return ids;
+}
+
+/** The input of op `into` other than `besides` (the 2 of `y * 2`). */
+function otherInput(doc: Document, into: string, besides: string): string {
+  const [id, ...more] = doc.graph.edges.filter((e) => e.target === into && e.source !== besides).map((e) => e.source);
+  if (!id || more.length) throw new Error(`expected one other input of ${into}`);
+  return id;
+}
 
 describe("foldGraph", () => {
   it("folds single-producer tensors into edges and keeps the interesting ones", () => {
     const doc = outside();
-    const g = foldGraph(doc, doc.gradient_calls[0]);
-    // t:0 (read of x) has one producer: folded. t:1 is a broken-edge endpoint,
-    // t:2 a constant, t:3 the target: kept.
-    expect([...g.folded.keys()]).toEqual(["t:0"]);
-    expect([...g.nodes.keys()].sort()).toEqual(["op:1", "op:2", "t:1", "t:2", "t:3", "v:0"]);
-    const viaRead = g.edges.filter((e) => e.via === "t:0");
-    expect(viaRead).toHaveLength(2); // x * x: two inputs
-    expect(viaRead.every((e) => e.source === "v:0" && e.target === "op:1" && e.kind === "read")).toBe(true);
-    expect(new Set(viaRead.map((e) => e.id)).size).toBe(2);
+    const call = doc.gradient_calls[0];
+    const g = foldGraph(doc, call);
+    const [cut] = call.sources[0].broken_edges; // y -> the Mul of `z = y * 2`, after the tape
+    const x = nodeId(doc, variable("x"));
+    const read = nodeId(doc, op("ReadVariableOp"));
+    const square = nodeId(doc, (n) => n.op_type === "Mul" && n.id !== cut.target);
+    const two = otherInput(doc, cut.target, cut.source);
+    // the two reads of x (one by a ReadVariableOp, one inside C++) have one producer each: folded.
+    // y is a broken edge's end, 2 made by no op, z the target: kept.
+    expect(g.folded.size).toBe(2);
+    expect([...g.nodes.keys()].sort()).toEqual([x, read, square, cut.source, two, cut.target, call.target_nodes[0]].sort());
+    const intoSquare = g.edges.filter((e) => e.target === square);
+    expect(intoSquare.map((e) => [e.source, e.kind]).sort()).toEqual([[read, "input"], [x, "read"]]);
+    expect(intoSquare.every((e) => e.via !== null && g.folded.has(e.via))).toBe(true);
+    for (const d of [doc, keras(), persistentTapeAll()]) {
+      const edges = foldGraph(d, d.gradient_calls[0], { showBackward: true }).edges;
+      expect(new Set(edges.map((e) => e.id)).size).toBe(edges.length);
+    }
   });
 
   it("marks the broken edge with its cause, and the outside-tape op", () => {
     const doc = outside();
-    const g = foldGraph(doc, doc.gradient_calls[0]);
+    const call = doc.gradient_calls[0];
+    const g = foldGraph(doc, call);
+    const [cut] = call.sources[0].broken_edges;
     const broken = g.edges.filter((e) => e.broken);
-    expect(broken.map((e) => [e.source, e.target, e.broken!.cause])).toEqual([["t:1", "op:2", "outside_tape"]]);
-    expect(g.nodes.get("op:2")!.tapeStyle).toBe("outside");
-    expect(g.nodes.get("op:1")!.tapeStyle).toBe("recorded");
-    expect(g.nodes.get("v:0")!.status).toBe("none");
-    expect(g.nodes.get("t:3")!.isTarget).toBe(true);
+    expect(broken.map((e) => [e.source, e.target, e.broken!.cause])).toEqual([[cut.source, cut.target, "outside_tape"]]);
+    expect(g.nodes.get(cut.target)!.data.op_type).toBe("Mul");
+    expect(g.nodes.get(cut.target)!.tapeStyle).toBe("outside");
+    const square = nodeId(doc, (n) => n.op_type === "Mul" && n.id !== cut.target);
+    expect(g.nodes.get(square)!.tapeStyle).toBe("recorded");
+    expect(g.nodes.get(nodeId(doc, variable("x")))!.status).toBe("none");
+    expect(g.nodes.get(call.target_nodes[0])!.isTarget).toBe(true);
   });
 
   it("folds a tensor that is not special", () => {
     const doc = outside();
+    const [cut] = doc.gradient_calls[0].sources[0].broken_edges;
     doc.gradient_calls[0].sources[0].broken_edges = [];
     const g = foldGraph(doc, doc.gradient_calls[0]);
-    expect(g.folded.has("t:1")).toBe(true);
-    const e = g.edges.find((x) => x.via === "t:1")!;
-    expect([e.source, e.target, e.kind]).toEqual(["op:1", "op:2", "input"]);
+    const y = cut.source;
+    expect(g.folded.has(y)).toBe(true);
+    const e = g.edges.find((x) => x.via === y)!;
+    const square = nodeId(doc, (n) => n.op_type === "Mul" && n.id !== cut.target);
+    expect([e.source, e.target, e.kind]).toEqual([square, cut.target, "input"]);
     // recorded on one leg only: gradients cannot flow along the folded edge.
     expect(e.recordedBy).toEqual([]);
   });
 
   it("hides backward ops by default and shows them on request", () => {
-    const doc = keras();
+    const doc = persistentTapeAll();
+    const backward = doc.graph.nodes.filter((n) => n.phase === "backward").map((n) => n.id);
+    expect(backward.length).toBeGreaterThan(0);
+    // what only backward ops made goes too
+    const madeBackward = doc.graph.edges.filter((e) => backward.includes(e.source)).map((e) => e.target);
     const hidden = foldGraph(doc, doc.gradient_calls[0]);
-    expect(hidden.nodes.has("op:11")).toBe(false);
-    expect(hidden.nodes.has("t:17")).toBe(false);
+    for (const id of [...backward, ...madeBackward]) {
+      expect(hidden.nodes.has(id)).toBe(false);
+      expect(hidden.folded.has(id)).toBe(false);
+    }
     const shown = foldGraph(doc, doc.gradient_calls[0], { showBackward: true });
-    expect(shown.nodes.has("op:11")).toBe(true);
+    for (const id of backward) expect(shown.nodes.has(id)).toBe(true);
   });
 
   it("restricts to the part relevant to the call", () => {
     const doc = keras();
-    const rel = relevantNodes(doc, doc.gradient_calls[0]);
-    expect(rel.has("op:7")).toBe(true); // Mean of the loss
-    expect(rel.has("op:8")).toBe(false); // ArgMax feeds acc, not loss
-    expect(rel.has("v:4")).toBe(true); // unused source still shown
-    const g = foldGraph(doc, doc.gradient_calls[0], { onlyRelevant: true });
-    expect(g.nodes.has("op:8")).toBe(false);
-    expect(g.nodes.has("v:4")).toBe(true);
-    expect(g.nodes.has("op:5")).toBe(true);
+    const call = doc.gradient_calls[0];
+    const lossOp = nodeId(doc, op("DivNoNan", "mean_squared_error"));
+    const sub = nodeId(doc, op("Sub", "mean_squared_error"));
+    const argmax = nodeId(doc, op("ArgMax"));
+    const unused = nodeId(doc, variable("dense_2/kernel"));
+    const rel = relevantNodes(doc, call);
+    expect(rel.has(lossOp)).toBe(true); // makes the loss
+    expect(rel.has(argmax)).toBe(false); // feeds the accuracy, not the loss
+    expect(rel.has(unused)).toBe(true); // unused source still shown
+    const g = foldGraph(doc, call, { onlyRelevant: true });
+    expect(g.nodes.has(argmax)).toBe(false);
+    expect(g.nodes.has(unused)).toBe(true);
+    expect(g.nodes.has(sub)).toBe(true);
   });
 });
 
@@ -89,13 +138,19 @@ describe("groups and view", () => {
     const doc = keras();
     const g = foldGraph(doc, doc.gradient_calls[0]);
     const groups = buildGroups(g);
-    expect(groups.topLevel).toEqual(["mean_squared_error", "metrics", "sequential"]);
+    expect(groups.topLevel).toEqual(["dense_2", "mean_squared_error", "metrics", "sequential"]);
     const seq = groups.byPath.get("sequential")!;
-    expect(seq.children).toEqual(["sequential/dense", "sequential/dense_1", "sequential/dense_2"]);
-    expect(seq.ops).toBe(5);
-    expect(seq.variables).toBe(6);
-    expect(groups.byPath.get("sequential/dense_2")!.statuses).toEqual(["none", "none"]);
-    expect(groups.rootMembers.sort()).toEqual(["t:0", "t:1"]);
+    expect(seq.children).toEqual(["sequential/dense", "sequential/dense_1"]);
+    const inSequential = doc.graph.nodes.filter((n) => n.scope?.startsWith("sequential/"));
+    expect(seq.ops).toBe(inSequential.filter((n) => n.kind === "op").length);
+    expect(seq.variables).toBe(4);
+    expect(groups.byPath.get("dense_2")!.statuses).toEqual(["none", "none"]);
+    // at top level: the tensors made outside any layer, by no op (x, y, labels, shape constants)
+    expect(groups.rootMembers.length).toBeGreaterThan(0);
+    for (const id of groups.rootMembers) {
+      expect(g.nodes.get(id)!.data.kind).toBe("tensor");
+      expect(doc.graph.edges.some((e) => e.target === id)).toBe(false);
+    }
   });
 
   it("collapses into one box per top-level group, aggregating edges", () => {
@@ -103,13 +158,13 @@ describe("groups and view", () => {
     const g = foldGraph(doc, doc.gradient_calls[1]);
     const groups = buildGroups(g);
     const view = computeView(g, groups, new Set());
-    expect(view.nodes.map((n) => n.id).sort()).toEqual([
+    expect(view.nodes.filter((n) => n.group).map((n) => n.id).sort()).toEqual([
+      "g:dense_2",
       "g:mean_squared_error",
       "g:metrics",
       "g:sequential",
-      "n:t:0",
-      "n:t:1",
     ]);
+    expect(view.nodes.filter((n) => !n.group).map((n) => n.id).sort()).toEqual(groups.rootMembers.map((id) => `n:${id}`).sort());
     expect(view.clusters).toEqual([]);
     const seqToMetrics = view.edges.find((e) => e.source === "g:sequential" && e.target === "g:metrics")!;
     // pred -> ArgMax is the broken edge of call 1; it crosses groups, so the aggregated edge is broken.
@@ -122,7 +177,8 @@ describe("groups and view", () => {
     const g = foldGraph(doc, doc.gradient_calls[1]);
     const groups = buildGroups(g);
     // Move ArgMax and its input into one scope so the broken edge is internal.
-    for (const n of g.nodes.values()) if (n.id === "op:8" || n.id === "t:10") n.scope = "head";
+    const [cut] = doc.gradient_calls[1].sources[0].broken_edges;
+    for (const n of g.nodes.values()) if (n.id === cut.source || n.id === cut.target) n.scope = "head";
     const view = computeView(g, buildGroups(g), new Set());
     expect(view.nodes.find((n) => n.id === "g:head")!.brokenInside).toBe(1);
     expect(view.nodes.find((n) => n.id === "g:sequential")!.brokenInside).toBe(0);
@@ -135,17 +191,20 @@ describe("groups and view", () => {
     const groups = buildGroups(g);
     const view = computeView(g, groups, new Set(["sequential", "sequential/dense"]));
     const ids = view.nodes.map((n) => n.id);
+    const matmul = nodeId(doc, op("MatMul", "sequential/dense"));
     expect(ids).toContain("g:sequential/dense_1");
-    expect(ids).toContain("n:op:0");
+    expect(ids).toContain(`n:${matmul}`);
     expect(ids).not.toContain("g:sequential");
-    expect(view.nodes.find((n) => n.id === "n:op:0")!.parent).toBe("g:sequential/dense");
+    expect(view.nodes.find((n) => n.id === `n:${matmul}`)!.parent).toBe("g:sequential/dense");
     expect(view.clusters.map((c) => [c.id, c.parent]).sort()).toEqual([
       ["g:sequential", null],
       ["g:sequential/dense", "g:sequential"],
     ]);
-    // Relu (in dense) feeds MatMul (in collapsed dense_1): one aggregated edge.
-    const e = view.edges.find((x) => x.source === "n:op:2" && x.target === "g:sequential/dense_1")!;
-    expect(e.members.map((m) => m.via)).toEqual(["t:6"]);
+    // Relu (in dense) feeds MatMul (in collapsed dense_1): one aggregated edge, the folded activation.
+    const relu = nodeId(doc, op("Relu"));
+    const e = view.edges.find((x) => x.source === `n:${relu}` && x.target === "g:sequential/dense_1")!;
+    const activation = doc.graph.edges.find((x) => x.source === relu)!.target;
+    expect(e.members.map((m) => m.via)).toEqual([activation]);
   });
 
   it("opens a lone wrapper group by default", () => {
@@ -161,8 +220,8 @@ describe("search and focus", () => {
   it("finds nodes by op type, variable name and label, in run order", () => {
     const doc = keras();
     const g = foldGraph(doc, doc.gradient_calls[0], { showBackward: true });
-    expect(searchNodes(g, "matmul")).toEqual(["op:0", "op:3"]);
-    expect(searchNodes(g, "dense_1/KERNEL")).toEqual(["v:2"]);
+    expect(searchNodes(g, "matmul")).toEqual([nodeId(doc, op("MatMul", "sequential/dense")), nodeId(doc, op("MatMul", "sequential/dense_1"))]);
+    expect(searchNodes(g, "dense_1/KERNEL")).toEqual([nodeId(doc, variable("sequential/dense_1/kernel"))]);
     expect(searchNodes(g, "  ")).toEqual([]);
     expect(searchNodes(g, "nothing-like-this")).toEqual([]);
   });
@@ -170,16 +229,22 @@ describe("search and focus", () => {
   it("highlights a finding's path and broken edge and opens their groups", () => {
     const doc = keras();
     const call = doc.gradient_calls[1];
+    const finding = call.sources[0];
+    const argmax = nodeId(doc, op("ArgMax"));
+    // the whole route from the source to the cut, so the edges folded along it are checked too
+    finding.path = route(doc, finding.node!, argmax);
     const g = foldGraph(doc, call);
-    const focus = findingFocus(g, call.sources[0]);
-    expect(focus.nodes.has("v:0")).toBe(true);
-    expect(focus.nodes.has("op:8")).toBe(true);
-    expect(focus.nodes.has("op:5")).toBe(false); // on the loss path, not the acc path
+    const focus = findingFocus(g, finding);
+    expect(focus.nodes.has(finding.node!)).toBe(true);
+    expect(focus.nodes.has(argmax)).toBe(true);
+    expect(focus.nodes.has(nodeId(doc, op("Sub")))).toBe(false); // on the loss path, not the accuracy path
     const broken = g.edges.find((e) => e.broken)!;
     expect(focus.edges.has(broken.id)).toBe(true);
-    const relu = g.edges.find((e) => e.via === "t:6")!; // Relu -> MatMul, folded tensor on the path
-    expect(focus.edges.has(relu.id)).toBe(true);
-    expect([...focus.expand].sort()).toEqual(["metrics", "metrics/accuracy", "sequential", "sequential/dense", "sequential/dense_1"]);
+    const relu = nodeId(doc, op("Relu"));
+    const reluOut = g.edges.find((e) => e.source === relu)!; // Relu -> MatMul, folded tensor on the path
+    expect(reluOut.via).not.toBeNull();
+    expect(focus.edges.has(reluOut.id)).toBe(true);
+    expect([...focus.expand].sort()).toEqual(["metrics", "sequential", "sequential/dense", "sequential/dense_1"]);
   });
 
   it("parses finding keys and rejects bad ones", () => {
@@ -192,18 +257,28 @@ describe("search and focus", () => {
 
   it("keeps numpy-born tensors as nodes", () => {
     const doc = outside();
-    const t2 = doc.graph.nodes.find((n) => n.id === "t:2") as NodeData;
-    t2.origin = "numpy";
-    doc.graph.edges.push({ source: "t:1", target: "t:2", kind: "numpy" });
+    const [cut] = doc.gradient_calls[0].sources[0].broken_edges;
+    const two = doc.graph.nodes.find((n) => n.id === otherInput(doc, cut.target, cut.source))!;
+    // 2 came back from NumPy as a copy of y: one producer, yet kept, with the round trip drawn
+    doc.graph.edges.push({ source: cut.source, target: two.id, kind: "numpy" });
+    two.origin = "numpy";
     const g = foldGraph(doc, doc.gradient_calls[0]);
-    expect(g.nodes.has("t:2")).toBe(true);
-    expect(g.edges.some((e) => e.kind === "numpy" && e.target === "t:2")).toBe(true);
+    expect(g.nodes.has(two.id)).toBe(true);
+    expect(g.edges.some((e) => e.kind === "numpy" && e.target === two.id)).toBe(true);
+    two.origin = "op";
+    expect(foldGraph(doc, doc.gradient_calls[0]).folded.has(two.id)).toBe(true);
   });
 });
 
 describe("groupWideLevels", () => {
-  /** A flat model: `n` top-level layer scopes in a chain, the loss at top level. */
+  /**
+   * A flat model: `n` top-level layer scopes in a chain, the loss at top level. Built from a
+   * produced document whose graph and sources are replaced (a source is a copy of a real one).
+   */
   function flatDoc(n: number, opts: { noneAt?: number[]; brokenAt?: number } = {}): Document {
+    const doc = outside();
+    const [call] = doc.gradient_calls;
+    const template = call.sources[0];
     const nodes: NodeData[] = [];
     const edges: Document["graph"]["edges"] = [];
     let prev = "";
@@ -217,19 +292,15 @@ describe("groupWideLevels", () => {
       prev = `op:${i}`;
       const none = opts.noneAt?.includes(i) ?? false;
       const broken = opts.brokenAt === i;
-      sources.push({ expr: `v${i}`, name: `${scope}/kernel`, node: `v:${i}`, status: none || broken ? "none" : "ok", cause: null, culprit_file: null,
-        culprit_line: null, culprit_code: null, explanation: "", fix: "", path: [],
+      sources.push({ ...structuredClone(template), expr: `v${i}`, name: `${scope}/kernel`, node: `v:${i}`, status: none || broken ? "none" : "ok",
+        cause: null, culprit_file: null, culprit_line: null, culprit_code: null, explanation: "", fix: "", path: [],
         broken_edges: broken ? [{ source: `op:${i - 1}`, target: `op:${i}`, cause: "outside_tape" }] : [] });
     }
     nodes.push({ id: "op:loss", kind: "op", op_type: "Mean", scope: "", seq: 2 * n, recorded_by: ["tape:0"] });
     edges.push({ source: prev, target: "op:loss", kind: "input" });
-    return {
-      schema_version: 1, meta: {}, source_lines: {},
-      summary: { headline: "", gradient_calls: 1, missing: 0, zero: 0, all_connected: false },
-      gradient_calls: [{ id: 0, file: null, line: null, code: null, tape: "tape:0", target: "loss", target_nodes: ["op:loss"], count: 1,
-        unconnected_gradients: "none", sources }],
-      graph: { directed: true, multigraph: true, graph: {}, nodes, edges },
-    };
+    Object.assign(call, { target: "loss", target_nodes: ["op:loss"], sources });
+    Object.assign(doc.graph, { nodes, edges });
+    return doc;
   }
 
   it("leaves ordinary levels alone", () => {
@@ -289,26 +360,28 @@ describe("groupWideLevels", () => {
 });
 
 describe("bundleInputs", () => {
-  function fanIn(k: number): Document {
+  /** The outside-tape doc with `k` more loose shape tensors, all feeding the outside-tape op. */
+  function fanIn(k: number): { doc: Document; y: string; two: string } {
     const doc = outside();
-    // k loose shape tensors, all feeding the outside-tape op
+    const [cut] = doc.gradient_calls[0].sources[0].broken_edges;
+    const two = otherInput(doc, cut.target, cut.source);
     for (let i = 0; i < k; i++) {
       doc.graph.nodes.push({ id: `t:x${i}`, kind: "tensor", label: "int32[2]", scope: "", origin: "constant", dtype: "int32" });
-      doc.graph.edges.push({ source: `t:x${i}`, target: "op:2", kind: "input" });
+      doc.graph.edges.push({ source: `t:x${i}`, target: cut.target, kind: "input" });
     }
-    return doc;
+    return { doc, y: cut.source, two };
   }
 
   it("draws many loose inputs of one box as one expandable group", () => {
-    const doc = fanIn(6);
+    const { doc, y, two } = fanIn(6);
     const g = readable(foldGraph(doc, doc.gradient_calls[0]));
     const groups = buildGroups(g);
     const bundle = [...groups.byPath.values()].find((x) => x.range?.kind === "inputs")!;
-    // the fixture's constant t:2 feeds op:2 too; the broken edge's end (t:1) stays out
+    // the program's 2 feeds the op too; the broken edge's end (y) stays out
     expect(bundle.name).toBe("7 inputs → Mul");
     expect(bundle.tensors).toBe(7);
-    expect(bundle.members).toContain("t:2");
-    expect(bundle.members).not.toContain("t:1");
+    expect(bundle.members).toContain(two);
+    expect(bundle.members).not.toContain(y);
     const v = computeView(g, groups, defaultExpanded(groups));
     expect(v.nodes.filter((n) => n.id.startsWith("n:t:x"))).toHaveLength(0);
     expect(v.edges.find((e) => e.source === `g:${bundle.path}`)!.members).toHaveLength(7);
@@ -317,16 +390,17 @@ describe("bundleInputs", () => {
   });
 
   it("leaves a few loose inputs alone", () => {
-    const doc = fanIn(3);
+    const { doc } = fanIn(3);
     const g = foldGraph(doc, doc.gradient_calls[0]);
     expect(readable(g)).toBe(g);
   });
 
   it("labels sources with the finding's name (Keras 3 variable names repeat)", () => {
     const doc = outside();
-    doc.gradient_calls[0].sources[0].name = "model/dense/kernel";
+    const source = doc.gradient_calls[0].sources[0];
+    source.name = "model/dense/kernel";
     const g = foldGraph(doc, doc.gradient_calls[0]);
-    expect(g.nodes.get("v:0")!.sourceName).toBe("model/dense/kernel");
-    expect(searchNodes(g, "dense/kernel")).toEqual(["v:0"]);
+    expect(g.nodes.get(source.node!)!.sourceName).toBe("model/dense/kernel");
+    expect(searchNodes(g, "dense/kernel")).toEqual([source.node]);
   });
 });

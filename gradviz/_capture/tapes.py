@@ -1,0 +1,241 @@
+"""Tapes: which tapes record at each moment (``with`` blocks, ``stop_recording``, ``reset``), what
+they watch, and each ``tape.gradient`` call with TensorFlow's own result per source.
+
+Hooks patch ``tensorflow.python.eager.backprop.GradientTape`` itself (replacing the ``tf.GradientTape``
+name would miss an earlier ``from tensorflow import GradientTape``). Inside ``stop_recording()`` the
+tape leaves TensorFlow's active set, so only this Python-level record can tell "paused" from "outside".
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .. import trace as T
+from .values import dtype_of, gradient_status, is_variable, shape_of, variable_name
+from .variables import forget_when_gone
+
+_NAME_FRAMES = 4  # user frames whose locals name tensors at a gradient call
+_NAME_LOCALS = 200
+
+if TYPE_CHECKING:
+    from .frames import Frames
+    from .functions import Functions
+    from .session import Patches, Session
+    from .variables import Variables
+
+
+class Tapes:
+    def __init__(self, session: Session, frames: Frames, variables: Variables, functions: Functions) -> None:
+        self.session = session
+        self.trace = session.trace
+        self.frames = frames
+        self.variables = variables
+        self.functions = functions
+        self.recording: tuple[int, ...] = ()  # tapes recording now
+        self.paused: tuple[int, ...] = ()  # tapes inside stop_recording() now
+        self.in_gradient = 0  # inside tape.gradient: ops run now are its backward pass
+        self.last_call_seq = 0
+        self._records: dict[int, T.TapeRecord] = {}  # id(tape) -> record
+        self._active: list[int] = []  # entered tapes, in order
+        self._pause_depth: dict[int, int] = {}
+        self._groups: dict[tuple[Any, ...], int] = {}  # repeated gradient call -> kept call index
+
+    def install(self, patches: Patches, GradientTape: Any) -> None:
+        tapes, session = self, self.session
+        orig = {n: getattr(GradientTape, n) for n in ("__enter__", "__exit__", "watch", "reset", "gradient")}
+        orig_stop = GradientTape.stop_recording
+
+        def __enter__(tape: Any) -> Any:
+            result = orig["__enter__"](tape)
+            session.guard(tapes.entered, tape)
+            return result
+
+        def __exit__(tape: Any, *exc: Any) -> Any:
+            try:
+                return orig["__exit__"](tape, *exc)
+            finally:
+                session.guard(tapes.exited, tape)
+
+        def watch(tape: Any, tensor: Any) -> Any:
+            session.guard(tapes.watch, tape, tensor)
+            return orig["watch"](tape, tensor)
+
+        def reset(tape: Any) -> Any:
+            session.guard(tapes.reset, tape)
+            return orig["reset"](tape)
+
+        @contextlib.contextmanager
+        def stop_recording(tape: Any) -> Iterator[None]:
+            with orig_stop(tape):
+                rec = session.guard(tapes.record_of, tape)
+                if rec is not None:
+                    tapes._pause(rec.id, +1)
+                try:
+                    yield
+                finally:
+                    if rec is not None:
+                        tapes._pause(rec.id, -1)
+
+        def gradient(
+            tape: Any, target: Any, sources: Any, output_gradients: Any = None, unconnected_gradients: Any = None
+        ) -> Any:
+            kwargs = {} if unconnected_gradients is None else {"unconnected_gradients": unconnected_gradients}
+            if not session.is_capturing_thread():
+                return orig["gradient"](tape, target, sources, output_gradients, **kwargs)
+            tapes.in_gradient += 1
+            try:
+                result = orig["gradient"](tape, target, sources, output_gradients, **kwargs)
+            except BaseException as e:
+                tapes.in_gradient -= 1
+                session.guard(tapes.gradient_called, tape, target, sources, None, unconnected_gradients, e)
+                raise
+            tapes.in_gradient -= 1
+            session.guard(tapes.gradient_called, tape, target, sources, result, unconnected_gradients, None)
+            return result
+
+        for name, fn in (("__enter__", __enter__), ("__exit__", __exit__), ("watch", watch), ("reset", reset)):
+            patches.patch(GradientTape, name, fn, orig[name])
+        patches.patch(GradientTape, "stop_recording", stop_recording, orig_stop)
+        patches.patch(GradientTape, "gradient", gradient, orig["gradient"])
+
+    # ---------------------------------------------------------------- tape state
+    def record_of(self, tape: Any) -> T.TapeRecord:
+        rec = self._records.get(id(tape))
+        if rec is None:
+            rec = T.TapeRecord(
+                id=len(self.trace.tapes),
+                frame=self.frames.here(),
+                persistent=bool(getattr(tape, "_persistent", False)),
+                watch_accessed_variables=bool(getattr(tape, "_watch_accessed_variables", True)),
+                graph=self.functions.current(),
+            )
+            self.trace.tapes.append(rec)
+            self._records[id(tape)] = rec
+            forget_when_gone(tape, self._records)  # never keep the user's tapes (and activations) alive
+        return rec
+
+    def entered(self, tape: Any) -> None:
+        rec = self.record_of(tape)
+        rec.entered = self.session.seq
+        rec.exited = -1
+        if rec.id not in self._active:
+            self._active.append(rec.id)
+        self._refresh()
+
+    def exited(self, tape: Any) -> None:
+        rec = self.record_of(tape)
+        rec.exited = self.session.seq
+        if rec.id in self._active:
+            self._active.remove(rec.id)
+        self._refresh()
+
+    def _pause(self, tape_id: int, step: int) -> None:
+        self._pause_depth[tape_id] = self._pause_depth.get(tape_id, 0) + step
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.recording = tuple(t for t in self._active if not self._pause_depth.get(t))
+        self.paused = tuple(t for t in self._active if self._pause_depth.get(t))
+
+    def watch(self, tape: Any, tensor: Any) -> None:
+        from tensorflow.python.util import nest
+
+        rec = self.record_of(tape)
+        for t in nest.flatten(tensor, expand_composites=True):
+            if is_variable(t):
+                rec.watched.append((self.session.seq, self.variables.remember(t)))
+            elif hasattr(t, "_id"):
+                rec.watched.append((self.session.seq, t._id))
+
+    def reset(self, tape: Any) -> None:
+        self.record_of(tape).resets.append(self.session.seq)
+
+    def finish(self) -> None:
+        for rec in self._records.values():
+            if rec.id in self._active:
+                rec.exited = self.session.seq
+
+    # ---------------------------------------------------------------- gradient calls
+    def gradient_called(
+        self, tape: Any, target: Any, sources: Any, result: Any, unconnected: Any, error: BaseException | None
+    ) -> None:
+        if error is not None:
+            return  # a call that raised returned nothing to explain; its exception is the story
+        from tensorflow.python.util import nest
+
+        rec = self.record_of(tape)
+        seq = self.session.seq
+        frame = self.frames.here()
+        flat_targets = [t for t in nest.flatten(target) if hasattr(t, "_id") and hasattr(t, "dtype")]
+        flat_sources = nest.flatten(sources)
+        paths = [p for p, _ in nest.flatten_with_tuple_paths(sources)]
+        if len(paths) != len(flat_sources):
+            paths = [(i,) for i in range(len(flat_sources))]
+        flat_results = nest.flatten(result, expand_composites=False) if result is not None else []
+        if len(flat_results) != len(flat_sources):
+            flat_results = [None] * len(flat_sources)
+        src_records = []
+        for s, g, path in zip(flat_sources, flat_results, paths):
+            is_var = is_variable(s)
+            sid = self.variables.remember(s) if is_var else getattr(s, "_id", id(s))
+            if not is_var and sid not in self.trace.tensors and hasattr(s, "dtype"):
+                self.trace.tensors[sid] = T.TensorInfo(dtype_of(s), shape_of(s), "unknown", frame, seq)
+            src_records.append(
+                T.SourceRecord(
+                    id=sid, is_variable=is_var, dtype=dtype_of(s), shape=shape_of(s),
+                    name=variable_name(s) if is_var else None, status=gradient_status(g),
+                    trainable=bool(s.trainable) if is_var else None, path=tuple(path),
+                )
+            )  # fmt: skip
+        watched = []
+        with contextlib.suppress(Exception):
+            watched = [self.variables.remember(v) for v in tape.watched_variables()]
+        call = T.GradientCallRecord(
+            seq=seq, tape=rec.id, frame=frame, graph=self.functions.current(),
+            targets=[t._id for t in flat_targets], target_dtypes=[dtype_of(t) for t in flat_targets],
+            sources=src_records,
+            unconnected_zero="ZERO" in str(unconnected).upper() if unconnected is not None else False,
+            watched_variables=watched, names=self._local_names(),
+        )  # fmt: skip
+        self._add_call(call)
+
+    def _local_names(self) -> dict[int, str]:
+        """The user's names for tensors at the gradient call (``aux_logits``, ``outputs[1]``): how
+        the diagnosis names an output that was computed and then left out."""
+        names: dict[int, str] = {}
+        for depth, frame in enumerate(self.frames.user_callers()):
+            if depth >= _NAME_FRAMES:
+                break
+            for name, value in list(frame.f_locals.items())[:_NAME_LOCALS]:
+                if hasattr(value, "_id") and hasattr(value, "dtype"):
+                    names.setdefault(value._id, name)
+                elif isinstance(value, (list, tuple)) and len(value) <= _NAME_LOCALS:
+                    for i, item in enumerate(value):
+                        if hasattr(item, "_id") and hasattr(item, "dtype"):
+                            names.setdefault(item._id, f"{name}[{i}]")
+                elif isinstance(value, dict) and len(value) <= _NAME_LOCALS:
+                    for key, item in value.items():
+                        if isinstance(key, str) and hasattr(item, "_id") and hasattr(item, "dtype"):
+                            names.setdefault(item._id, f"{name}[{key!r}]")
+        return names
+
+    def _add_call(self, call: T.GradientCallRecord) -> None:
+        """Keep one call per site (a training loop repeats it): the latest, unless an earlier one
+        had more missing gradients. The latest is what ran last (a function traced twice runs its
+        second trace), and its step is the one the op log keeps whole."""
+        tape_frame = self.trace.tapes[call.tape].frame
+        key = (call.frame, self.trace.frames[tape_frame][:1], len(call.sources))
+        kept = self._groups.get(key)
+        if kept is None:
+            self._groups[key] = len(self.trace.calls)
+            self.trace.calls.append(call)
+        else:
+            old = self.trace.calls[kept]
+            call.count = old.count + 1
+            if sum(s.status != "ok" for s in call.sources) >= sum(s.status != "ok" for s in old.sources):
+                self.trace.calls[kept] = call
+            else:
+                old.count += 1
+        self.last_call_seq = call.seq

@@ -1,0 +1,255 @@
+"""The user's source text: lines, parsed modules, and how files are labelled for people.
+
+Part of the diagnose stage (and read by the text and report renderers). Files are read through
+:mod:`linecache` (which also holds notebook cells IPython compiled) and parsed once per version:
+``linecache`` is re-checked against the file's modification time, and parses are cached by the
+text itself, so a long notebook session that edits a module never reads stale source.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+import os
+from functools import lru_cache
+
+Location = tuple[str, int]
+
+
+def lines(file: str) -> list[str]:
+    """The file's lines as the program ran them (``linecache``, refreshed when the file changed)."""
+    linecache.checkcache(file)
+    return linecache.getlines(file)
+
+
+def line(file: str | None, lineno: int | None) -> str:
+    """One line's text without its newline ("" when unknown)."""
+    if not file or not lineno:
+        return ""
+    text = lines(file)
+    return text[lineno - 1].rstrip("\n") if 0 < lineno <= len(text) else ""
+
+
+def module(file: str | None) -> ast.Module | None:
+    """The parsed file (None when it cannot be read or parsed)."""
+    if not file:
+        return None
+    return _parse(file, tuple(lines(file)))
+
+
+@lru_cache(maxsize=256)
+def _parse(file: str, text_lines: tuple[str, ...]) -> ast.Module | None:
+    text = "".join(text_lines)
+    if not text:
+        return None
+    try:
+        return ast.parse(text)
+    except SyntaxError:
+        pass
+    # a notebook cell: blank out IPython's magic and shell lines, keeping line numbers
+    blanked = ["\n" if ln.lstrip().startswith(("%", "!")) else ln for ln in text_lines]
+    try:
+        return ast.parse("".join(blanked))
+    except SyntaxError:
+        return None
+
+
+def segment(file: str, node: ast.AST) -> str:
+    """The source text of an AST node as written (falls back to ``ast.unparse``)."""
+    return ast.get_source_segment("".join(lines(file)), node) or ast.unparse(node)
+
+
+def short_name(file: str | None, labels: dict[str, str] | None = None) -> str:
+    """How a file is named for people: its label (``cell [3]``) or its base name."""
+    if labels and file in labels:
+        return labels[file]
+    return (file or "?").rsplit("/", 1)[-1].rsplit(os.sep, 1)[-1]
+
+
+def where(loc: Location | None, labels: dict[str, str] | None = None) -> str:
+    """``train.py:12`` (or ``cell [3]:6``)."""
+    return f"{short_name(loc[0], labels)}:{loc[1]}" if loc else "?"
+
+
+# ------------------------------------------------------------------ what a line does
+def statement_at(file: str, lineno: int) -> ast.stmt | None:
+    """The innermost simple statement that spans the line."""
+    tree = module(file)
+    if tree is None:
+        return None
+    best: ast.stmt | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and node.lineno <= lineno <= (node.end_lineno or node.lineno):
+            if best is None or node.lineno >= best.lineno:
+                best = node
+    return best
+
+
+def enclosing_function(file: str, lineno: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The innermost function whose body holds the line (None at module level)."""
+    tree = module(file)
+    if tree is None:
+        return None
+    best = None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= lineno <= (
+            node.end_lineno or node.lineno
+        ):
+            if best is None or node.lineno >= best.lineno:
+                best = node
+    return best
+
+
+def scope_span(file: str, lineno: int) -> tuple[int, int]:
+    """The first and last line of the function (or module) that holds the line."""
+    fn = enclosing_function(file, lineno)
+    if fn is not None:
+        return fn.lineno, fn.end_lineno or fn.lineno
+    return 1, len(lines(file))
+
+
+def bound_names(file: str, lineno: int) -> list[str]:
+    """Names the statement on this line binds, in order (``a, b = f()`` gives ``['a', 'b']``)."""
+    stmt = statement_at(file, lineno)
+    targets: list[ast.expr] = []
+    if isinstance(stmt, ast.Assign):
+        targets = list(stmt.targets)
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign)):
+        targets = [stmt.target]
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+        targets = [stmt.target]
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        targets = [i.optional_vars for i in stmt.items if i.optional_vars is not None]
+    out: list[str] = []
+
+    def flat(t: ast.expr) -> None:
+        if isinstance(t, (ast.Tuple, ast.List)):
+            for e in t.elts:
+                flat(e)
+        elif isinstance(t, ast.Starred):
+            flat(t.value)
+        else:
+            out.append(ast.unparse(t))
+
+    for t in targets:
+        flat(t)
+    return out
+
+
+def rebinds_itself(file: str, lineno: int) -> set[str]:
+    """Names that the statement on this line rebinds to an expression mentioning the same name."""
+    stmt = statement_at(file, lineno)
+    if not isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        return set()
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    names = {ast.unparse(t) for t in targets}
+    if isinstance(stmt, ast.AugAssign):
+        return names
+    value = ast.unparse(stmt.value) if stmt.value is not None else ""
+    return {n for n in names if n in value}
+
+
+def _function_of(file: str, lineno: int) -> ast.AST | None:
+    return enclosing_function(file, lineno)
+
+
+def same_function(a: Location, b: Location) -> bool:
+    """Whether two lines lie in the same function (or both at module level) of the same file."""
+    return a[0] == b[0] and _function_of(a[0], a[1]) is _function_of(b[0], b[1])
+
+
+def returned(file: str, lineno: int, names: list[str]) -> bool:
+    """Whether the value made on this line leaves its function: the line is a ``return``, or a
+    name it binds is returned."""
+    stmt = statement_at(file, lineno)
+    if isinstance(stmt, ast.Return):
+        return True
+    fn = enclosing_function(file, lineno)
+    if fn is None or not names:
+        return False
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Return) and node.value is not None and node.lineno > lineno:
+            used = {ast.unparse(n) for n in ast.walk(node.value) if isinstance(n, (ast.Name, ast.Attribute))}
+            if used & set(names):
+                return True
+    return False
+
+
+def conditional_call_of_attribute(file: str, lineno: int) -> Location | None:
+    """For ``self.head = Layer(...)`` on this line: the ``if`` line under which the class calls
+    ``self.head(...)``, when every such call is conditional (None otherwise)."""
+    stmt = statement_at(file, lineno)
+    if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+        return None
+    target = stmt.targets[0]
+    if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"):
+        return None
+    tree = module(file)
+    owner = None
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.ClassDef) and node.lineno <= lineno <= (node.end_lineno or node.lineno):
+            if owner is None or node.lineno >= owner.lineno:
+                owner = node
+    if owner is None:
+        return None
+    attr = target.attr
+    branches: list[int] = []
+
+    def visit(node: ast.AST, condition: int | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If):
+                visit(child.test, condition)
+                for part in (*child.body, *child.orelse):
+                    _check(part, child.lineno)
+                    visit(part, child.lineno)
+                continue
+            _check(child, condition)
+            visit(child, condition)
+
+    def _check(node: ast.AST, condition: int | None) -> None:
+        if (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == attr
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "self"
+        ):  # fmt: skip
+            branches.append(condition if condition is not None else -1)
+
+    visit(owner, None)
+    if branches and all(b > 0 for b in branches):
+        return file, min(branches)
+    return None
+
+
+def return_line(file: str, def_line: int) -> Location | None:
+    """The ``return`` of the function defined at ``def_line`` that gives None (the first that has
+    a literal None in it, else the last one)."""
+    tree = module(file)
+    if tree is None:
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        if def_line not in (node.lineno, first):
+            continue
+        returns = [n for n in _own_statements(node) if isinstance(n, ast.Return)]
+        if not returns:
+            return None
+        with_none = [
+            r for r in returns
+            if r.value is None or any(isinstance(c, ast.Constant) and c.value is None for c in ast.walk(r.value))
+        ]  # fmt: skip
+        chosen = with_none[0] if with_none else returns[-1]
+        return file, chosen.lineno
+    return None
+
+
+def _own_statements(fn: ast.AST) -> list[ast.AST]:
+    """The nodes of a function body, not descending into nested functions or classes."""
+    out: list[ast.AST] = []
+    stack = list(ast.iter_child_nodes(fn))
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(n))
+    return sorted(out, key=lambda n: getattr(n, "lineno", 0))
