@@ -37,6 +37,7 @@ from .source import Location
 # When several causes are each enough to connect the target (or none is), the most specific wins;
 # a numpy round trip matched by value is weaker evidence than an op seen on the path.
 PRIORITY = (
+    "loop_body_capture",
     "stop_gradient",
     "non_differentiable_op",
     "custom_gradient_returns_none",
@@ -47,6 +48,7 @@ PRIORITY = (
     "integer_dtype",
     "stop_recording",
     "outside_tape",
+    "unexplained",
 )
 _TAPE_CAUSES = frozenset({"outside_tape", "stop_recording"})
 # Ops that return an updated container instead of changing it in place (TensorArray.write).
@@ -332,7 +334,7 @@ class Rules:
         chosen = [e for e in cut if e[2] == cause]
         first = min(chosen, key=self.edge_seq)
         culprit, ran_at = self.edge_culprit(first, tape)
-        if cause == "unexplained":
+        if cause in ("unexplained", "loop_body_capture"):
             culprit, ran_at = self.frame_line(call.frame), None
         u, v, _ = first
         op = G.edges[u, v].get("op") or v
@@ -356,6 +358,11 @@ class Rules:
         d = self.G.edges[u, v]
         op = d.get("op")
         what = self.describe(op) if op is not None else self.describe(v)
+        if d["kind"] == "output" and cause == "non_differentiable_op":
+            return f"{what} returns {self.describe(v)}: integer values (indices, positions) carry no gradient."
+        if d["kind"] == "capture":
+            return (f"{self.describe(v)} is the traced body's own copy of {self.describe(u)} (a captured value); "
+                    "the gradient asked inside the body stops there.")  # fmt: skip
         if d["kind"] == "numpy":
             e = self.trace.exports[d["export"]]
             return (f"the value left TensorFlow at {source.where(self.frame_line(e.frame))} ({e.how}) and came back "
@@ -754,7 +761,7 @@ def call_exprs(file: str | None, line: int | None, paths: list[tuple[Any, ...]])
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("gradient", "jacobian", "batch_jacobian")
+            and node.func.attr in ("gradient", "gradients", "jacobian", "batch_jacobian")
             and node.lineno <= line <= (node.end_lineno or node.lineno)
         ):  # fmt: skip
             if best is None or node.lineno >= best.lineno:
@@ -763,8 +770,8 @@ def call_exprs(file: str | None, line: int | None, paths: list[tuple[Any, ...]])
         return None
     args = list(best.args)
     kw = {k.arg: k.value for k in best.keywords}
-    target = args[0] if args else kw.get("target")
-    sources = args[1] if len(args) > 1 else kw.get("sources")
+    target = args[0] if args else kw.get("target", kw.get("ys"))
+    sources = args[1] if len(args) > 1 else kw.get("sources", kw.get("xs"))
     if target is None or sources is None:
         return None
     flat: list[ast.AST] = []

@@ -109,6 +109,8 @@ class Capture:
             ("eager constants (constant_op._constant_eager_impl)", self._install_constants),
             ("values leaving TensorFlow (EagerTensor.numpy, __float__, ...)", self._install_exports),
             ("custom gradients (custom_gradient.record)", self._install_custom_gradients),
+            ("tf.gradients (gradients_util._GradientsHelper)", self._install_symbolic_gradients),
+            ("eager tf.numpy_function (script_ops.py_func_common)", self._install_numpy_function),
             ("Keras layers and weights (keras.layers.Layer, keras.Variable)", self._install_keras),
         ):
             try:
@@ -180,6 +182,38 @@ class Capture:
         from tensorflow.python.ops import custom_gradient
 
         self._custom.install(self._patches, custom_gradient)
+
+    def _install_symbolic_gradients(self) -> None:
+        from tensorflow.python.ops import gradients_impl, gradients_util
+
+        orig, session, tapes = gradients_util._GradientsHelper, self._session, self._tapes
+        impl_file = gradients_impl.__file__
+
+        def _GradientsHelper(ys: Any, xs: Any, *args: Any, **kwargs: Any) -> Any:
+            result = orig(ys, xs, *args, **kwargs)
+            # only the user's tf.gradients calls: TensorFlow also calls this to build the gradients
+            # of loops, branches and functions
+            caller = sys._getframe(1).f_code
+            if caller.co_filename == impl_file and caller.co_name in ("gradients", "gradients_v2"):
+                unconnected = kwargs.get("unconnected_gradients", args[6] if len(args) > 6 else None)
+                session.guard(tapes.symbolic_gradients, ys, xs, result, unconnected)
+            return result
+
+        self._patches.patch(gradients_util, "_GradientsHelper", _GradientsHelper, orig)
+
+    def _install_numpy_function(self) -> None:
+        from tensorflow.python.eager import context
+        from tensorflow.python.ops import script_ops
+
+        orig, session, ops = script_ops.py_func_common, self._session, self._ops
+
+        def py_func_common(func: Any, inp: Any, *args: Any, **kwargs: Any) -> Any:
+            result = orig(func, inp, *args, **kwargs)
+            if context.executing_eagerly():  # eagerly it runs no op: record the one a graph would have
+                session.guard(ops.record_numpy_function, inp, result)
+            return result
+
+        self._patches.patch(script_ops, "py_func_common", py_func_common, orig)
 
     def _install_keras(self) -> None:
         import keras  # TensorFlow loads Keras lazily; loading it now lets its classes be hooked

@@ -19,6 +19,7 @@ from . import trace as T
 
 # dtypes a gradient can flow through ("variant": TensorList handles, which carry TensorArray values)
 FLOATING = frozenset({"float16", "bfloat16", "float32", "float64", "complex64", "complex128", "variant"})
+_OPAQUE = frozenset({"resource", "unknown", None})
 _LOOPS = frozenset({"While", "StatelessWhile"})
 _BRANCHES = frozenset({"If", "StatelessIf", "Case", "StatelessCase"})
 _SKIP_OPS = frozenset({"VarHandleOp", "NoOp", "Placeholder", "DestroyResourceOp"})
@@ -35,9 +36,18 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
     nodes: dict[str, dict[str, Any]] = {}
     edges: list[tuple[str, str, dict[str, Any]]] = []
     variables = trace.variables
+    # A captured variable (or other resource) is the same object inside and out: merge the inner
+    # placeholder into it. A captured tensor gets an edge of its own, since a tape or tf.gradients
+    # inside the body sees only the body's copy.
     outer: dict[int, int] = {}
-    for g in trace.graphs:
-        outer.update(g.captures)
+    tensor_captures: list[tuple[int, int, int]] = []  # (outer, inner, graph)
+    for gi, g in enumerate(trace.graphs, 1):
+        for inner, out in g.captures.items():
+            info = trace.tensors.get(out)
+            if out in variables or info is None or info.dtype == "resource":
+                outer[inner] = out
+            else:
+                tensor_captures.append((out, inner, gi))
 
     def resolve(tid: int) -> int:
         seen = 0
@@ -80,6 +90,9 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
         if op.grad == T.GRAD_READ or op.hidden_reads or not from_variables.isdisjoint(op.inputs):
             from_variables.update(op.outputs)
         if op.op_type in _SKIP_OPS:
+            if op.op_type == "Placeholder":
+                for tid in op.outputs:  # a traced function's input: linked to its caller by call edges
+                    nodes[tensor(tid)]["origin"] = "function_input"
             continue
         ins = [resolve(t) for t in op.inputs]
         if (
@@ -140,6 +153,10 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
                     edges.append((f"t:{a}", tensor(b), dict(kind="call", index=i, op=node)))
             for i, (a, b) in enumerate(zip(fn.outputs, op.outputs)):
                 edges.append((tensor(a), f"t:{b}", dict(kind="call", index=i, op=node)))
+
+    for out, inner, gi in tensor_captures:
+        if f"t:{inner}" in nodes:
+            edges.append((tensor(resolve(out)), f"t:{inner}", dict(kind="capture", index=0, op=None, into=gi)))
 
     for call in trace.calls:  # targets and sources no op consumed still belong in the graph
         for tid in call.targets:
@@ -227,7 +244,7 @@ def tape_state(G: nx.DiGraph, op: str, tape: T.TapeRecord) -> str:
     d = G.nodes[op]
     if tape.resets and any(d["seq"] <= r for r in tape.resets):
         return "outside"  # tape.reset() later threw away what was recorded then
-    if tape.id in d["recording"]:
+    if tape.id in d["recording"] or (tape.symbolic and d["graph"] == tape.graph):
         return "recording"
     if tape.id in d["paused"]:
         return "paused"
@@ -244,8 +261,12 @@ def edge_break(G: nx.DiGraph, u: str, v: str, tape: T.TapeRecord) -> str | None:
         return "dataset_boundary" if G.nodes[u]["grad"] == T.GRAD_DATASET else "unexplained"
     if kind in ("assign", "state"):
         return "variable_assign"
-    if kind == "output":
-        return None
+    if kind == "output":  # an integer result (argsort's indices, a shape) takes no gradient back
+        dtype = G.nodes[v].get("dtype")
+        return "non_differentiable_op" if dtype not in FLOATING and dtype not in _OPAQUE else None
+    if kind == "capture":  # into a traced body: a new placeholder for a tape or tf.gradients inside it
+        into = d["into"]
+        return "loop_body_capture" if into == tape.graph or into in tape.enclosing else None
     op = d.get("op")
     if op is None:
         return None

@@ -21,8 +21,10 @@ Edge ``kind`` says what an edge means:
 * ``assign``  tensor -> op that wrote it into a variable (``assign``, ``assign_add``, optimizer step)
 * ``state``   assign op -> a later read of the same variable (the value it stored)
 * ``numpy``   tensor -> tensor: the value left TensorFlow and came back as a new tensor
-* ``call``    a ``tf.function`` call's argument -> the function's placeholder, or its output -> the
-              call's result
+* ``call``    a ``tf.function`` call's (or a loop's, a branch's) argument -> the function's
+              placeholder, or its output -> the call's result
+* ``capture`` an outer tensor -> the placeholder a traced body captured it as
+* ``resource`` the op that fills a queue, table or iterator -> a later op that reads it
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ SCHEMA_VERSION = 2
 
 Status = Literal["ok", "none", "zero"]
 NodeKind = Literal["op", "tensor", "variable"]
-EdgeKind = Literal["input", "output", "read", "assign", "state", "numpy", "call"]
+EdgeKind = Literal["input", "output", "read", "assign", "state", "numpy", "call", "capture", "resource"]
 TapeState = Literal["recording", "paused", "outside"]
 
 CAUSES: tuple[str, ...] = (

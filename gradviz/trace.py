@@ -80,6 +80,8 @@ class TapeRecord:
     exited: int = -1
     watched: list[tuple[int, int]] = field(default_factory=list)  # (seq, tensor or variable id)
     resets: list[int] = field(default_factory=list)
+    enclosing: tuple[int, ...] = ()  # the graphs around the tape's graph, innermost first (0: eager)
+    symbolic: bool = False  # a tf.gradients call: it differentiates every op of its graph
 
 
 @dataclass(slots=True)
@@ -137,6 +139,7 @@ class GraphRecord:
     outputs: list[int]
     captures: dict[int, int]  # inner placeholder id -> outer tensor / variable id
     backward: bool = False
+    outer: int = 0  # the graph it was traced inside (0: eagerly)
 
 
 @dataclass
@@ -205,7 +208,12 @@ class Trace:
             t.ops.append(OpRecord(**o))
         t.tensors = {int(k): TensorInfo(**{**v, "shape": tup(v["shape"])}) for k, v in d["tensors"].items()}
         t.variables = {int(k): VariableRecord(**{**v, "shape": tup(v["shape"])}) for k, v in d["variables"].items()}
-        t.tapes = [TapeRecord(**{**tp, "watched": [tuple(w) for w in tp["watched"]]}) for tp in d["tapes"]]
+        t.tapes = [
+            TapeRecord(
+                **{**tp, "watched": [tuple(w) for w in tp["watched"]], "enclosing": tuple(tp.get("enclosing", ()))}
+            )
+            for tp in d["tapes"]
+        ]
         for c in d["calls"]:
             c = dict(c)
             c["names"] = {int(k): v for k, v in c.get("names", {}).items()}

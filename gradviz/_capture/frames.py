@@ -8,6 +8,7 @@ user's lines through the source maps recorded when it converts a function.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import sysconfig
@@ -138,6 +139,28 @@ class Frames:
             self._autograph[(loc.filename, loc.lineno)] = (origin.loc.filename, origin.loc.lineno)
             self._autograph_files.add(loc.filename)
             self._library[loc.filename] = False  # generated code: shown as the user's lines it maps to
+
+
+def _package_dir(name: str) -> str | None:
+    module = sys.modules.get(name)
+    file = getattr(module, "__file__", None)
+    return os.path.dirname(os.path.abspath(file)) + os.sep if file else None
+
+
+def called_from_tensorflow() -> bool:
+    """Whether the code calling into gradviz's hook is TensorFlow's own (a py_function's backward
+    pass opening a tape), not Keras' or the user's (AutoGraph's call forwarding does not count)."""
+    tf_dir = _package_dir("tensorflow")
+    if tf_dir is None:
+        return False
+    autograph = os.path.join(tf_dir, "python", "autograph")
+    f: Any = sys._getframe(1)
+    while f is not None:
+        path = os.path.abspath(f.f_code.co_filename)
+        if not (path.startswith((_GRADVIZ_DIR, autograph)) or path == contextlib.__file__):
+            break
+        f = f.f_back
+    return f is not None and os.path.abspath(f.f_code.co_filename).startswith(tf_dir)
 
 
 def with_statement_frame(skip: tuple[str, ...]) -> Any:

@@ -62,9 +62,21 @@ class Functions:
         if index is None:
             self._graphs.append(graph)
             name = getattr(graph, "name", "") or ""
-            self.trace.graphs.append(T.GraphRecord(name, [], [], {}, backward=name.startswith("__backward")))
+            record = T.GraphRecord(name, [], [], {}, backward=name.startswith("__backward"))
+            self.trace.graphs.append(record)
             index = self._index[id(graph)] = len(self.trace.graphs)
+            outer = getattr(graph, "outer_graph", None)
+            if outer is not None and hasattr(outer, "captures"):  # traced inside another function
+                record.outer = self.index(outer)
         return index
+
+    def enclosing(self, graph: int) -> tuple[int, ...]:
+        """The graphs around a graph, innermost first, ending with 0 (eager) for a traced one."""
+        out: list[int] = []
+        while graph and len(out) < 32:
+            graph = self.trace.graphs[graph - 1].outer
+            out.append(graph)
+        return tuple(out)
 
     def current(self) -> int:
         """0 when running eagerly, else the index of the graph being traced now."""

@@ -71,12 +71,12 @@ class Ops:
         self._scope = context
 
     # ---------------------------------------------------------------- the callback
-    def on_op(
-        self, op_type: Any, inputs: Any, attrs: Any, outputs: Any, op_name: Any = None, graph: Any = None
-    ) -> None:
+    def on_op(self, op_type: Any, inputs: Any, attrs: Any, outputs: Any, op_name: Any = None, graph: Any = None) -> Any:
+        """TensorFlow's op callback. Returns ``outputs`` unchanged: TF hands each callback's return
+        value to the next callback as its outputs, so returning None would blind the ones after us."""
         session = self.session
         if session.busy:
-            return None
+            return outputs
         session.busy = True
         try:
             self.record(op_type, inputs, attrs, outputs, op_name, graph)
@@ -84,7 +84,7 @@ class Ops:
             session.internal_error("op callback", e)
         finally:
             session.busy = False
-        return None
+        return outputs
 
     def record(self, op_type: Any, inputs: Any, attrs: Any, outputs: Any, op_name: Any, graph: Any) -> None:
         if isinstance(op_type, bytes):
@@ -152,6 +152,13 @@ class Ops:
         """A @tf.custom_gradient call, as the op TensorFlow records on the tape for it."""
         self.record("CustomGradient", inputs, None, outputs, name, self.functions.current_graph())
         return self.session.seq
+
+    def record_numpy_function(self, inputs: Any, result: Any) -> None:
+        """An eager ``tf.numpy_function``: NumPy ran on the inputs and its results became tensors."""
+        ins = [t for t in (inputs or ()) if hasattr(t, "_id")]
+        outs = [t for t in (result if isinstance(result, (list, tuple)) else [result]) if hasattr(t, "_id")]
+        if outs:
+            self.record("NumpyFunction", ins, None, outs, None, None)
 
     # ---------------------------------------------------------------- how gradients pass
     def grad(self, op_type: str, outputs: Any) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .. import trace as T
+from .frames import called_from_tensorflow
 from .values import dtype_of, gradient_status, is_variable, shape_of, variable_name
 from .variables import forget_when_gone
 
@@ -24,6 +25,20 @@ if TYPE_CHECKING:
     from .functions import Functions
     from .session import Patches, Session
     from .variables import Variables
+
+
+class _SymbolicTape:
+    """Stands for the tape of a tf.gradients call in :meth:`Tapes.gradient_called`."""
+
+    _persistent = True
+    _watch_accessed_variables = False
+
+    def __init__(self, record: T.TapeRecord, sources: list[Any]) -> None:
+        self.record = record
+        self._variables = [s for s in sources if is_variable(s)]
+
+    def watched_variables(self) -> list[Any]:
+        return self._variables
 
 
 class Tapes:
@@ -102,14 +117,18 @@ class Tapes:
 
     # ---------------------------------------------------------------- tape state
     def record_of(self, tape: Any) -> T.TapeRecord:
+        if isinstance(tape, _SymbolicTape):
+            return tape.record
         rec = self._records.get(id(tape))
         if rec is None:
+            graph = self.functions.current()
             rec = T.TapeRecord(
                 id=len(self.trace.tapes),
                 frame=self.frames.here(),
                 persistent=bool(getattr(tape, "_persistent", False)),
                 watch_accessed_variables=bool(getattr(tape, "_watch_accessed_variables", True)),
-                graph=self.functions.current(),
+                graph=graph,
+                enclosing=self.functions.enclosing(graph),
             )
             self.trace.tapes.append(rec)
             self._records[id(tape)] = rec
@@ -117,6 +136,8 @@ class Tapes:
         return rec
 
     def entered(self, tape: Any) -> None:
+        if called_from_tensorflow():
+            return  # TensorFlow's own tapes (a py_function's backward pass), not the user's
         rec = self.record_of(tape)
         rec.entered = self.session.seq
         rec.exited = -1
@@ -125,6 +146,8 @@ class Tapes:
         self._refresh()
 
     def exited(self, tape: Any) -> None:
+        if called_from_tensorflow():
+            return
         rec = self.record_of(tape)
         rec.exited = self.session.seq
         if rec.id in self._active:
@@ -163,6 +186,8 @@ class Tapes:
     ) -> None:
         if error is not None:
             return  # a call that raised returned nothing to explain; its exception is the story
+        if not isinstance(tape, _SymbolicTape) and called_from_tensorflow():
+            return  # TensorFlow's own gradient (a py_function's backward pass)
         from tensorflow.python.util import nest
 
         rec = self.record_of(tape)
@@ -200,6 +225,21 @@ class Tapes:
             watched_variables=watched, names=self._local_names(),
         )  # fmt: skip
         self._add_call(call)
+
+    def symbolic_gradients(self, ys: Any, xs: Any, result: Any, unconnected: Any) -> None:
+        """A ``tf.gradients`` call (inside a traced function): recorded like a tape's gradient call,
+        with a tape of its own that differentiates every op of the graph it is called in."""
+        graph = self.functions.current()
+        rec = T.TapeRecord(
+            id=len(self.trace.tapes), frame=self.frames.here(), persistent=True, watch_accessed_variables=False,
+            graph=graph, entered=0, enclosing=self.functions.enclosing(graph), symbolic=True,
+        )  # fmt: skip
+        self.trace.tapes.append(rec)
+        sources = list(xs) if isinstance(xs, (list, tuple)) else [xs]
+        for s in sources:
+            rec.watched.append((0, self.variables.remember(s) if is_variable(s) else getattr(s, "_id", id(s))))
+        self.gradient_called(_SymbolicTape(rec, sources), ys, xs, result, unconnected, None)
+        rec.exited = self.session.seq
 
     def _local_names(self) -> dict[int, str]:
         """The user's names for tensors at the gradient call (``aux_logits``, ``outputs[1]``): how

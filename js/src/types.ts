@@ -25,8 +25,10 @@
  * * `assign`  tensor -> op that wrote it into a variable (`assign`, `assign_add`, optimizer step)
  * * `state`   assign op -> a later read of the same variable (the value it stored)
  * * `numpy`   tensor -> tensor: the value left TensorFlow and came back as a new tensor
- * * `call`    a `tf.function` call's argument -> the function's placeholder, or its output -> the
- *               call's result
+ * * `call`    a `tf.function` call's (or a loop's, a branch's) argument -> the function's
+ *               placeholder, or its output -> the call's result
+ * * `capture` an outer tensor -> the placeholder a traced body captured it as
+ * * `resource` the op that fills a queue, table or iterator -> a later op that reads it
  */
 
 export const SCHEMA_VERSION = 2;
@@ -35,7 +37,7 @@ export type Status = "ok" | "none" | "zero";
 
 export type NodeKind = "op" | "tensor" | "variable";
 
-export type EdgeKind = "input" | "output" | "read" | "assign" | "state" | "numpy" | "call";
+export type EdgeKind = "input" | "output" | "read" | "assign" | "state" | "numpy" | "call" | "capture" | "resource";
 
 export type TapeState = "recording" | "paused" | "outside";
 
