@@ -332,7 +332,8 @@ class Rules:
         enough = [c for c in PRIORITY if mends.get(c)]
         cause = enough[0] if enough else next(c for c in PRIORITY if c in causes)
         chosen = [e for e in cut if e[2] == cause]
-        first = min(chosen, key=self.edge_seq)
+        depth = self.depths(node, {u for u, _, _ in chosen})
+        first = min(chosen, key=lambda e: (depth.get(e[0], len(depth)), self.edge_seq(e)))
         culprit, ran_at = self.edge_culprit(first, tape)
         if cause in ("unexplained", "loop_body_capture"):
             culprit, ran_at = self.frame_line(call.frame), None
@@ -352,6 +353,24 @@ class Rules:
                              further[0][:2])
                 )  # fmt: skip
         return Verdict(cause, culprit, cut, evidence, ran_at=ran_at, path=[])
+
+    def depths(self, start: str, wanted: set[str]) -> dict[str, int]:
+        """Steps from ``start`` to each wanted node (along any edge): the break nearest the source
+        is where its own path breaks, when several breaks of one cause lie on different paths."""
+        out: dict[str, int] = {}
+        seen, frontier, d = {start}, [start], 0
+        while frontier and len(out) < len(wanted) and d < 10_000:
+            for n in frontier:
+                if n in wanted:
+                    out[n] = d
+            nxt = []
+            for n in frontier:
+                for m in self.G.successors(n):
+                    if m not in seen:
+                        seen.add(m)
+                        nxt.append(m)
+            frontier, d = nxt, d + 1
+        return out
 
     def break_fact(self, edge: Break, expr: str) -> str:
         u, v, cause = edge
@@ -552,13 +571,25 @@ class Rules:
             evidence.append(Evidence(f"Nothing computed from `{expr}` was used while the program ran.", ()))
             skip = self.skipped_layer_branch(src)
             if skip is not None:
-                evidence.append(Evidence(f"Its layer is called only under the condition at {source.where(skip)}, "
-                                         "which did not hold.", ()))  # fmt: skip
-                return Verdict("unused_variable", skip, evidence=evidence)
+                line, attr = skip
+                evidence.append(Evidence(f"Its layer `self.{attr}` is called only under the condition at "
+                                         f"{source.where(line)}, which did not hold.", ()))  # fmt: skip
+                return Verdict("unused_variable", line, evidence=evidence, subject=attr, hint="skipped_branch")
             used = [f"v:{s.id}" for s in call.sources if s.is_variable and f"v:{s.id}" in anc]
             culprit = self.sibling_line(used, anc, tape) or self.target_line(targets, tape)
             return Verdict("unused_variable", culprit, evidence=evidence)
         end = max(ends, key=lambda n: gr.order_key(G, n))
+        lossless = self.output_without_loss(end)
+        if lossless is not None:
+            line, key = lossless
+            evidence.append(
+                Evidence(
+                    f"What `{expr}` computed ends in the model output `{key}`, and the loss "
+                    f"given to compile() at {source.where(line)} has no entry for `{key}`.",
+                    (end,),
+                )
+            )
+            return Verdict("unused_variable", line, evidence=evidence, subject=key, path=self.path(node, derived))
         culprit, name = self.dropped_at(end, call, tape, anc)
         label = f"`{name}`" if name else self.describe(end)
         evidence.append(Evidence(f"What `{expr}` computed ends in {label}, which nothing on the way to the "
@@ -571,58 +602,68 @@ class Rules:
     ) -> tuple[Location | None, str | None]:
         """Where an output nothing used was left out, and the user's name for it.
 
-        Walk out from the line that computed it: while the function there returns it, go to the
-        caller. Where it stops: if a name holds it, the line a person edits is the last line in
-        that function that computes the target's part (the loss that leaves it out); if no name
-        does (``model(x)[0]``), it is that very line.
+        Walk out from the line that computed it: while its function returns it, go to the caller
+        (following its place in a returned tuple). Where it stops: a caller that takes another
+        element (``encoder(ids)[0]``) drops it on that very line; otherwise a name holds it, and
+        the line a person edits is the last line at that level that computes the target's part
+        (the loss that leaves it out).
         """
         G = self.G
         producer = self.producer(end)
         stack = gr.node_frame(G, producer) if producer is not None else ()
         if not stack:
             return None, call.names.get(int(end[2:]))
-        alive = self.trace.frame(call.frame)
-        level = 0
-        inner_name = None
-        while True:
-            loc = stack[level]
+        level, loc = 0, stack[0]
+        bound = source.bound_names(*loc)
+        inner_name = bound[0] if len(bound) == 1 else None
+        while level + 1 < len(stack) and source.returned(*loc, bound):
+            position = source.return_position(*loc, bound)
+            level, loc = level + 1, stack[level + 1]
+            if position is not None and source.drops_element(*loc, position):
+                return loc, inner_name  # the caller keeps another element: dropped right here
             bound = source.bound_names(*loc)
-            if bound and inner_name is None and len(bound) == 1:
-                inner_name = bound[0]
-            if level + 1 < len(stack) and source.returned(*loc, bound):
-                level += 1
-                continue
-            break
+            if position is not None and len(bound) > position:
+                bound = [bound[position]]
         callers = stack[level + 1 :]
-        live = _suffix_level(alive, callers) is not None
-        name = call.names.get(int(end[2:])) if live else None
-        if live and name is None:
-            return loc, inner_name  # produced here and never bound: dropped on this very line
+        name = call.names.get(int(end[2:])) if _suffix_level(self.trace.frame(call.frame), callers) else None
         if not bound and name is None:
-            return loc, inner_name
-        # held by a name: the last line at this level that computes what the target needs
+            return loc, inner_name  # never held by a name: left out on this line
         last = None
         end_seq = G.nodes[end]["seq"]
         for n in anc:
             d = G.nodes[n]
             if d["kind"] != "op" or d["seq"] <= end_seq:
                 continue
-            s = d.get("frame") or ()
-            if len(s) > len(callers) and tuple(s[len(s) - len(callers) :]) == tuple(callers):
-                here = s[len(s) - len(callers) - 1]
-                if here[0] == loc[0] and source.same_function(loc, here):
-                    if last is None or d["seq"] > last[0]:
-                        last = (d["seq"], here)
+            here = _at_level(d.get("frame") or (), callers)
+            if here is not None and source.same_function(loc, here) and (last is None or d["seq"] > last[0]):
+                last = (d["seq"], here)
         subject = name or (bound[0] if len(bound) == 1 else inner_name)
         return (last[1] if last else loc), subject
 
-    def skipped_layer_branch(self, src: T.SourceRecord) -> Location | None:
-        """For a Keras weight whose layer never ran: the `if` line under which the owner's code calls it."""
+    def output_without_loss(self, end: str) -> tuple[Location, str] | None:
+        """A Keras model output that compile()'s loss dict leaves out, when ``end`` is made by it."""
+        producer = self.producer(end)
+        scope = self.G.nodes[producer].get("scope", "") if producer is not None else ""
+        parts = {_base_name(p) for p in scope.split("/")}
+        for c in reversed(self.trace.compiles):
+            if c.loss_keys is None:
+                continue
+            for key, layer in c.outputs.items():
+                if key not in c.loss_keys and layer in parts:
+                    line = self.frame_line(c.frame)
+                    return (line, key) if line else None
+        return None
+
+    def skipped_layer_branch(self, src: T.SourceRecord) -> tuple[Location, str] | None:
+        """For a Keras weight whose layer never ran: the `if` line under which the owner's code
+        calls it, and the attribute that holds the layer."""
         var = self.trace.variables.get(src.id)
-        if var is None or var.frame < 0:
+        made = self.frame_line(var.frame) if var is not None and var.frame >= 0 else None
+        if made is None:
             return None
-        made = self.frame_line(var.frame)
-        return source.conditional_call_of_attribute(*made) if made else None
+        line = source.conditional_call_of_attribute(*made)
+        attr = source.assigned_attribute(*made)
+        return (line, attr) if line is not None and attr else None
 
     def sibling_line(self, used: list[str], anc: set[str], tape: T.TapeRecord) -> Location | None:
         """The line where the other sources were last used on the way to the target: where the
@@ -716,6 +757,12 @@ class Rules:
         if node not in self.G:
             return []
         return sorted(nodes | {node}, key=lambda n: gr.order_key(self.G, n))[:_MAX_PATH]
+
+
+def _at_level(stack: T.Frame, callers: T.Frame) -> Location | None:
+    """The entry of ``stack`` in the function whose callers are ``callers`` (None if not there)."""
+    i = _suffix_level(stack, callers)
+    return stack[i] if i is not None else None
 
 
 def _suffix_level(stack: T.Frame, callers: T.Frame) -> int | None:

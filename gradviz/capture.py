@@ -239,6 +239,15 @@ class Capture:
 
         patches.patch(base_variable, "__init__", __init__)
         self._exports.install_predict(patches, keras.Model)
+        orig_compile, frames, trace = keras.Model.compile, self._frames, self.trace
+
+        def compile(model: Any, *args: Any, **kwargs: Any) -> Any:
+            result = orig_compile(model, *args, **kwargs)
+            loss = kwargs["loss"] if "loss" in kwargs else (args[1] if len(args) > 1 else None)
+            session.guard(_record_compile, trace, frames, model, loss)
+            return result
+
+        patches.patch(keras.Model, "compile", compile, orig_compile)
 
     def _other_thread(self) -> None:
         """TensorFlow work on a thread other than the captured one: op callbacks and tapes are per
@@ -270,6 +279,17 @@ class Capture:
             except Exception as e:
                 self._session.internal_error(f"{type(part).__name__}.finish", e)
         self._frames.outermost = None
+
+
+def _record_compile(trace: T.Trace, frames: Frames, model: Any, loss: Any) -> None:
+    struct = getattr(model, "_outputs_struct", None)
+    outputs = {}
+    if isinstance(struct, dict):
+        for key, tensor in struct.items():
+            layer = getattr(getattr(tensor, "_keras_history", None), "operation", None)
+            outputs[str(key)] = str(getattr(layer, "name", key))
+    keys = [str(k) for k in loss] if isinstance(loss, dict) else None
+    trace.compiles.append(T.CompileRecord(frames.here(), str(getattr(model, "name", "")), outputs, keys))
 
 
 def _versions() -> dict[str, str | None]:

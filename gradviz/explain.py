@@ -213,7 +213,14 @@ def _variable_assign(*, x: str, at: str, code: str, culprit_code: str, **_: Any)
     )
 
 
-def _unused(*, x: str, at: str, code: str, subject: str | None, **_: Any) -> tuple[str, str]:
+def _unused(*, x: str, at: str, code: str, subject: str | None, hint: str | None, **_: Any) -> tuple[str, str]:
+    if subject and hint == "skipped_branch":
+        return (
+            f"`{x}` never contributed to the target: it belongs to `self.{subject}`, which the model calls only "
+            f"under the condition at {at}{code}; the condition did not hold, so `{subject}` never ran.",
+            f"If `{subject}` is meant to run, fix the condition at {at}; if it is not, do not build it (or set it "
+            f"`trainable=False`) and leave its weights out of the gradient call.",
+        )
     if subject:
         return (
             f"`{x}` never contributed to the target: what it computed ends in `{subject}`, and {at}{code}, "

@@ -95,10 +95,8 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
                     nodes[tensor(tid)]["origin"] = "function_input"
             continue
         ins = [resolve(t) for t in op.inputs]
-        if (
-            op.grad == T.GRAD_ASSIGN and ins and ins[0] in variables and variables[ins[0]].seq == op.seq
-            and from_variables.isdisjoint(ins[1:])
-        ):  # fmt: skip
+        initial = op.grad == T.GRAD_ASSIGN and bool(ins) and ins[0] in variables and variables[ins[0]].seq == op.seq
+        if initial and from_variables.isdisjoint(ins[1:]):
             continue  # the variable's own initial value (kept when computed from other variables)
         bodies = _linked_bodies(op, trace)
         node = op_node(op.seq)
@@ -113,7 +111,7 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
                 break  # arguments flow into the function's placeholders (the call edges below)
             if tid in variables:
                 if op.grad == T.GRAD_ASSIGN and i == 0:
-                    if from_backward.isdisjoint(op.inputs[1:]):  # not an optimizer step
+                    if initial or from_backward.isdisjoint(op.inputs[1:]):  # not an optimizer step
                         assigns.setdefault(tid, []).append((op.graph, op.seq, node))
                 elif op.grad in (T.GRAD_READ, T.GRAD_CALL, T.GRAD_DATASET):
                     edges.append((variable(tid), node, dict(kind="read", index=i, op=node)))

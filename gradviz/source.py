@@ -253,3 +253,43 @@ def _own_statements(fn: ast.AST) -> list[ast.AST]:
         if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             stack.extend(ast.iter_child_nodes(n))
     return sorted(out, key=lambda n: getattr(n, "lineno", 0))
+
+
+def return_position(file: str, lineno: int, names: list[str]) -> int | None:
+    """Where a name bound on this line sits in its function's returned tuple (``return a, b``
+    gives 1 for ``b``); None when the whole value is returned or it is not found."""
+    fn = enclosing_function(file, lineno)
+    stmt = statement_at(file, lineno)
+    returns = [stmt] if isinstance(stmt, ast.Return) else [
+        n for n in (ast.walk(fn) if fn is not None else ()) if isinstance(n, ast.Return) and n.lineno > lineno
+    ]  # fmt: skip
+    for r in returns:
+        if isinstance(r.value, (ast.Tuple, ast.List)):
+            for i, e in enumerate(r.value.elts):
+                if ast.unparse(e) in names:
+                    return i
+    return None
+
+
+def drops_element(file: str, lineno: int, position: int) -> bool:
+    """Whether the statement on this line takes another element than ``position`` of a call's
+    result (``encoder(ids)[0]`` drops element 1)."""
+    stmt = statement_at(file, lineno)
+    if stmt is None:
+        return False
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Call):
+            index = node.slice
+            if isinstance(index, ast.Constant) and isinstance(index.value, int):
+                return index.value != position
+    return False
+
+
+def assigned_attribute(file: str, lineno: int) -> str | None:
+    """``head`` for a line ``self.head = ...``."""
+    stmt = statement_at(file, lineno)
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        t = stmt.targets[0]
+        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+            return t.attr
+    return None

@@ -120,6 +120,16 @@ class CustomGradientRecord:
 
 
 @dataclass(slots=True)
+class CompileRecord:
+    """A Keras ``model.compile(loss=...)`` call: which outputs the loss covers."""
+
+    frame: int
+    model: str
+    outputs: dict[str, str]  # the model's output names (dict keys) -> the layer that makes each
+    loss_keys: list[str] | None  # the keys of a loss dict (None: one loss, or a list, for all outputs)
+
+
+@dataclass(slots=True)
 class ExportRecord:
     """A value leaving TensorFlow: `.numpy()`, `float()`, numpy functions, `model.predict`."""
 
@@ -165,6 +175,7 @@ class Trace:
     capture_gaps: list[str] = field(default_factory=list)  # hooks that could not be installed, and why
     other_threads: list[str] = field(default_factory=list)  # where TF work on other threads was noticed
     custom_gradients: dict[int, CustomGradientRecord] = field(default_factory=dict)  # op seq -> record
+    compiles: list[CompileRecord] = field(default_factory=list)
 
     def frame(self, index: int) -> Frame:
         return self.frames[index] if 0 <= index < len(self.frames) else ()
@@ -223,6 +234,7 @@ class Trace:
             ]
             t.calls.append(GradientCallRecord(**c))
         t.exports = [ExportRecord(**e) for e in d["exports"]]
+        t.compiles = [CompileRecord(**c) for c in d.get("compiles", [])]
         t.births = {int(k): v for k, v in d["births"].items()}
         t.custom_gradients = {
             int(k): CustomGradientRecord(

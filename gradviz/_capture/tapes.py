@@ -244,20 +244,25 @@ class Tapes:
     def _local_names(self) -> dict[int, str]:
         """The user's names for tensors at the gradient call (``aux_logits``, ``outputs[1]``): how
         the diagnosis names an output that was computed and then left out."""
+        from tensorflow.python.framework import tensor as tensor_lib
+
+        def is_tensor(value: Any) -> bool:
+            return isinstance(value, tensor_lib.Tensor)
+
         names: dict[int, str] = {}
         for depth, frame in enumerate(self.frames.user_callers()):
             if depth >= _NAME_FRAMES:
                 break
             for name, value in list(frame.f_locals.items())[:_NAME_LOCALS]:
-                if hasattr(value, "_id") and hasattr(value, "dtype"):
+                if is_tensor(value):
                     names.setdefault(value._id, name)
                 elif isinstance(value, (list, tuple)) and len(value) <= _NAME_LOCALS:
                     for i, item in enumerate(value):
-                        if hasattr(item, "_id") and hasattr(item, "dtype"):
+                        if is_tensor(item):
                             names.setdefault(item._id, f"{name}[{i}]")
                 elif isinstance(value, dict) and len(value) <= _NAME_LOCALS:
                     for key, item in value.items():
-                        if isinstance(key, str) and hasattr(item, "_id") and hasattr(item, "dtype"):
+                        if isinstance(key, str) and is_tensor(item):
                             names.setdefault(item._id, f"{name}[{key!r}]")
         return names
 
