@@ -266,6 +266,18 @@ class Rules:
                     evidence=[Evidence(f"The path from `{expr}` crosses {self.describe(op)}, whose gradient is "
                                        "zero almost everywhere.", (op,))],
                 )  # fmt: skip
+            half = [n for n in path if self.G.nodes[n].get("dtype") == "float16"]
+            scaled = {f"t:{t}" for t in self.trace.scaled_losses} & anc
+            if half and not scaled:
+                return Verdict(
+                    "float16_underflow", self.frame_line(call.frame), path=path,
+                    evidence=[
+                        Evidence(f"The path from `{expr}` to the target is connected and computed in float16 "
+                                 f"({len(half)} float16 values on it, e.g. {self.describe(half[0])}).", tuple(half[:10])),
+                        Evidence("The loss was not scaled (no LossScaleOptimizer.scale_loss on the way to the "
+                                 "target), so small backward values round to exactly 0 in float16.", ()),
+                    ],
+                )  # fmt: skip
             return Verdict(None, path=path)  # a real zero: connected, and the numbers happen to be 0
         seen = f"gradviz sees a connected path from `{expr}` to the target ({len(path)} nodes)"
         missing = "but TensorFlow returned None, so something on that path is not in the captured graph"

@@ -248,6 +248,16 @@ class Capture:
             return result
 
         patches.patch(keras.Model, "compile", compile, orig_compile)
+        LSO = keras.optimizers.LossScaleOptimizer
+        orig_scale = LSO.scale_loss
+
+        def scale_loss(optimizer: Any, loss: Any) -> Any:
+            scaled = orig_scale(optimizer, loss)
+            if hasattr(scaled, "_id") and len(trace.scaled_losses) < 1000:
+                trace.scaled_losses.append(scaled._id)
+            return scaled
+
+        patches.patch(LSO, "scale_loss", scale_loss, orig_scale)
 
     def _other_thread(self) -> None:
         """TensorFlow work on a thread other than the captured one: op callbacks and tapes are per

@@ -176,6 +176,7 @@ class Trace:
     other_threads: list[str] = field(default_factory=list)  # where TF work on other threads was noticed
     custom_gradients: dict[int, CustomGradientRecord] = field(default_factory=dict)  # op seq -> record
     compiles: list[CompileRecord] = field(default_factory=list)
+    scaled_losses: list[int] = field(default_factory=list)  # tensors LossScaleOptimizer.scale_loss returned
 
     def frame(self, index: int) -> Frame:
         return self.frames[index] if 0 <= index < len(self.frames) else ()
@@ -208,6 +209,7 @@ class Trace:
             internal_error_count=d.get("internal_error_count", len(d.get("internal_errors", []))),
             capture_gaps=d.get("capture_gaps", []),
             other_threads=d.get("other_threads", []),
+            scaled_losses=d.get("scaled_losses", []),
         )
         t.frames = [tuple((f, n) for f, n in fr) for fr in d["frames"]]
         for o in d["ops"]:
