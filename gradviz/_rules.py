@@ -466,7 +466,7 @@ class Rules:
                     evidence=[Evidence(f"The name `{expr}` was bound at {source.where(rebound)} to a new tensor "
                                        "computed from a variable.", (node,) if node in G else ())],
                 )  # fmt: skip
-        left = self.left_tensorflow(call, node, anc)
+        left = self.left_tensorflow(call, node, anc) or self.numpy_by_source(node, anc, expr)
         if left is not None:
             return left
         dropped = self.dropped_write(node, anc, expr)
@@ -734,6 +734,47 @@ class Rules:
                                            f"({e.how}); later the target used {self.describe(n)} that no op made.",
                                            (n,))],
                     )  # fmt: skip
+        return None
+
+    def numpy_by_source(self, node: str, anc: set[str], expr: str) -> Verdict | None:
+        """A NumPy function applied to a tensor reads it through the buffer protocol, unseen. Read
+        the user's lines instead: the target uses a value no op made, at a line that reads a name
+        bound by a NumPy call on a name bound where ops computed from the source ran."""
+        G = self.G
+        if node not in G:
+            return None
+        derived = nx.descendants(G, node) | {node}
+        lines = {loc for n in derived if G.nodes[n]["kind"] == "op" for loc in gr.node_frame(G, n)}
+        for b in sorted(anc, key=lambda n: gr.order_key(G, n)):
+            d = G.nodes[b]
+            if d["kind"] != "tensor" or G.in_degree(b) or d.get("origin") not in ("input", "constant"):
+                continue
+            for born in gr.node_frame(G, b)[:3]:
+                found = self._numpy_line(born, lines, depth=2)
+                if found is not None:
+                    line, call_text, name = found
+                    return Verdict(
+                        "numpy_roundtrip", line,
+                        evidence=[Evidence(f"At {source.where(line)}, `{call_text}` turns `{name}`, a tensor computed "
+                                           f"from `{expr}`, into a NumPy value; at {source.where(born)} it comes back "
+                                           f"as {self.describe(b)} that no op made.", (b,))],
+                    )  # fmt: skip
+        return None
+
+    def _numpy_line(self, loc: Location, lines: set[Location], depth: int) -> tuple[Location, str, str] | None:
+        """(the line that left TensorFlow, the NumPy call, the tensor's name) behind ``loc``."""
+        file, line = loc
+        call_text = source.numpy_call(file, line)
+        for name in source.names_read(file, line):
+            bound = source.binding_before(file, line, name)
+            if bound is None:
+                continue
+            if call_text is not None and (file, bound) in lines:
+                return loc, call_text, name
+            if depth > 0:
+                found = self._numpy_line((file, bound), lines, depth - 1)
+                if found is not None:
+                    return found
         return None
 
     # ---------------------------------------------------------------- lines

@@ -293,3 +293,49 @@ def assigned_attribute(file: str, lineno: int) -> str | None:
         if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
             return t.attr
     return None
+
+
+# ------------------------------------------------------------------ values that leave TensorFlow
+def names_read(file: str, lineno: int) -> list[str]:
+    """The plain names the statement on this line reads."""
+    stmt = statement_at(file, lineno)
+    if stmt is None:
+        return []
+    value = getattr(stmt, "value", None) if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)) else stmt
+    return [n.id for n in ast.walk(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)] if value else []
+
+
+def binding_before(file: str, lineno: int, name: str) -> int | None:
+    """The line of the last statement before ``lineno``, in the same function, that binds ``name``."""
+    fn = enclosing_function(file, lineno)
+    scope = fn if fn is not None else module(file)
+    best = None
+    for node in ast.walk(scope) if scope is not None else ():
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.lineno < lineno:
+            if enclosing_function(file, node.lineno) is not fn:
+                continue
+            if name in bound_names(file, node.lineno) and (best is None or node.lineno > best):
+                best = node.lineno
+    return best
+
+
+def numpy_call(file: str, lineno: int) -> str | None:
+    """The NumPy function the statement on this line calls (``np.argmax``), or ``.numpy()``."""
+    stmt = statement_at(file, lineno)
+    tree = module(file)
+    if stmt is None or tree is None:
+        return None
+    aliases = {"numpy"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            aliases |= {a.asname or a.name for a in node.names if a.name == "numpy"}
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            root = node.func.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in aliases:
+                return ast.unparse(node.func)
+            if node.func.attr == "numpy" and not node.args:
+                return ast.unparse(node.func) + "()"
+    return None
