@@ -18,7 +18,7 @@ from . import explain as E
 from . import graph as gr
 from . import schema, source
 from . import trace as T
-from ._rules import Rules, call_exprs
+from ._rules import Rules
 from .errors import OptionError
 from .result import CallDiagnosis, CaptureSummary, Finding, TapeView, headline
 
@@ -130,7 +130,7 @@ def diagnose(source_: Any, *, all_nodes: bool = False, max_nodes: int = DEFAULT_
 def _diagnose_call(rules: Rules, index: int, call: T.GradientCallRecord, tape: TapeView) -> CallDiagnosis:
     frame = rules.trace.frame(call.frame)
     loc = frame[0] if frame else None
-    exprs = call_exprs(loc[0], loc[1], [s.path for s in call.sources]) if loc else None
+    exprs = source.call_exprs(loc[0], loc[1], [s.path for s in call.sources]) if loc else None
     findings = []
     for k, src in enumerate(call.sources):
         expr = (exprs[1][k] if exprs else None) or src.name or f"sources[{k}]"

@@ -12,6 +12,7 @@ import ast
 import linecache
 import os
 from functools import lru_cache
+from typing import Any
 
 Location = tuple[str, int]
 
@@ -339,3 +340,52 @@ def numpy_call(file: str, lineno: int) -> str | None:
             if node.func.attr == "numpy" and not node.args:
                 return ast.unparse(node.func) + "()"
     return None
+
+
+def call_exprs(file: str | None, line: int | None, paths: list[tuple[Any, ...]]) -> tuple[str, list[str | None]] | None:
+    """The target and each flattened source as written in the `tape.gradient(...)` call.
+
+    A source written as one expression that holds several (`model.trainable_variables`, a dict)
+    gets one entry per element, by its place in the structure: `vs["dense"]`, `params[2]`.
+    """
+    n = len(paths)
+    tree = module(file) if file and line else None
+    if tree is None or line is None or file is None:
+        return None
+    best = None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("gradient", "gradients", "jacobian", "batch_jacobian")
+            and node.lineno <= line <= (node.end_lineno or node.lineno)
+        ):  # fmt: skip
+            if best is None or node.lineno >= best.lineno:
+                best = node
+    if best is None:
+        return None
+    args = list(best.args)
+    kw = {k.arg: k.value for k in best.keywords}
+    target = args[0] if args else kw.get("target", kw.get("ys"))
+    sources = args[1] if len(args) > 1 else kw.get("sources", kw.get("xs"))
+    if target is None or sources is None:
+        return None
+    flat: list[ast.AST] = []
+
+    def walk(e: ast.AST) -> None:
+        if isinstance(e, (ast.List, ast.Tuple)):
+            for x in e.elts:
+                walk(x)
+        else:
+            flat.append(e)
+
+    walk(sources)
+    if len(flat) == n:
+        exprs: list[str | None] = [segment(file, e) for e in flat]
+    elif len(flat) == 1:
+        base = segment(file, flat[0])
+        if not isinstance(flat[0], (ast.Name, ast.Attribute, ast.Subscript, ast.Call)):
+            base = f"({base})"
+        exprs = [base + "".join(f"[{k!r}]" for k in path) for path in paths]
+    else:
+        exprs = [None] * n
+    return segment(file, target), exprs
