@@ -224,11 +224,12 @@ class Capture:
         Layer = keras.layers.Layer
         orig_new = Layer.__new__
 
-        def __new__(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        def __new__(cls, *args, **kwargs):  # type: ignore[no-untyped-def]  (unannotated, as Keras' own)
             layer = orig_new(cls, *args, **kwargs)
             session.guard(variables.layer_created, layer)
             return layer
 
+        __new__.__wrapped__ = orig_new  # type: ignore[attr-defined]  (inspect.signature(LayerClass) follows it)
         patches.patch(Layer, "__new__", staticmethod(__new__))
         base_variable = next(c for c in keras.Variable.__mro__ if c.__module__.endswith("common.variables"))
         orig_kv_init = base_variable.__init__

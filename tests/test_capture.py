@@ -103,6 +103,8 @@ def _hooked() -> dict[str, object]:
         "ResourceVariable.__init__": vars(resource_variable_ops.ResourceVariable).get("__init__"),
         "numpy": vars(ops._EagerTensorBase)["numpy"],
         "tf.GradientTape.gradient": tf.GradientTape.gradient,
+        "Layer.__new__": vars(keras.layers.Layer).get("__new__"),
+        "Model.compile": vars(keras.Model).get("compile"),
     }
 
 
@@ -273,3 +275,101 @@ def test_tf_function_traced_before_capture_is_seen_inside() -> None:
     assert by_name["v"].status == "ok"
     assert by_name["u"].cause == "stop_gradient"
     assert by_name["u"].culprit[0] == __file__
+
+
+# ------------------------------------------------------------------ invisible to the program
+def test_keras_layer_config_and_signatures_are_unchanged_under_capture() -> None:
+    """Keras builds a layer's config from its class's __init__ signature: the hook must not show."""
+    import inspect
+
+    class Scale(keras.layers.Layer):  # inherits Layer.__init__
+        def call(self, x):
+            return x * 2.0
+
+    def observe() -> tuple[object, ...]:
+        layer = Scale(name="scale", dtype="float32")
+        return (
+            layer.get_config(),
+            str(inspect.signature(Scale.__init__)),
+            str(inspect.getfullargspec(Scale.__init__)),
+            str(inspect.signature(Scale)),
+        )
+
+    before = observe()
+    with capture():
+        during = observe()
+    assert during == before
+
+
+def test_op_callbacks_registered_after_gradviz_still_get_the_outputs() -> None:
+    from tensorflow.python.framework import op_callbacks
+
+    seen: list[object] = []
+
+    def other(op_type, inputs, attrs, outputs, op_name=None, graph=None):
+        if graph is not None:
+            seen.append(outputs)
+        return None
+
+    @tf.function
+    def f(a):
+        return a * 2.0 + 1.0
+
+    with capture():
+        op_callbacks.add_op_callback(other)
+        try:
+            f(tf.constant(1.0))
+        finally:
+            op_callbacks.remove_op_callback(other)
+    assert seen and all(o is not None for o in seen)
+
+
+def test_a_hook_whose_private_api_moved_is_a_gap_and_the_program_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tensorflow.python.ops import gradients_util
+
+    monkeypatch.delattr(gradients_util, "_GradientsHelper")
+    x = tf.Variable(1.0)
+    with capture() as cap:
+        with tf.GradientTape() as tape:
+            y = x * x
+        z = y * 2
+        g = tape.gradient(z, x)
+    assert g is None
+    assert any("tf.gradients" in gap for gap in cap.trace.capture_gaps)
+    d = gradviz.diagnose(cap.trace)
+    assert d.findings[0].cause == "outside_tape"
+    doc = d.to_document()
+    assert doc["meta"]["capture_gaps"] == cap.trace.capture_gaps
+    assert "could not hook tf.gradients" in d.to_text()
+
+
+def test_gradviz_errors_while_recording_are_counted_shown_and_never_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gradviz._capture.tapes import Tapes
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("gradviz bug")
+
+    monkeypatch.setattr(Tapes, "watch", broken)
+    g0, w0, _ = mlp_step()
+    with capture() as cap:
+        t = tf.constant([1.0, 2.0])
+        with tf.GradientTape() as tape:
+            tape.watch(t)
+            y = tf.reduce_sum(t * t)
+        g = tape.gradient(y, t)
+        g1, w1, _ = mlp_step()
+    assert np.array_equal(g.numpy(), [2.0, 4.0])
+    for a, b in zip(g0 + w0, g1 + w1):
+        assert np.array_equal(a, b)
+    assert cap.trace.internal_error_count == 1
+    doc = gradviz.diagnose(cap.trace).to_document()
+    assert doc["meta"]["internal_errors"]["count"] == 1
+    assert "gradviz bug" in doc["meta"]["internal_errors"]["first"][0]
+    assert "internal error" in gradviz.diagnose(cap.trace).to_text()
+
+
+def test_a_clean_capture_has_no_internal_errors_and_no_gaps() -> None:
+    with capture() as cap:
+        mlp_step(steps=2)
+    assert cap.trace.internal_error_count == 0
+    assert cap.trace.capture_gaps == []
