@@ -181,14 +181,15 @@ def _call_nodes(G: nx.DiGraph, targets: list[str], findings: list[Finding]) -> l
         for ev in f.evidence:
             need.update(n for n in ev.nodes if n in G)
     need = {n for n in need if not G.nodes[n].get("backward")}
-    return sorted(need, key=lambda n: gr.order_key(G, n))
+    order = G.nodes
+    return sorted(need, key=lambda n: order[n]["order"])
 
 
 def _shown(G: nx.DiGraph, calls: list[CallDiagnosis], *, all_nodes: bool, max_nodes: int) -> list[str]:
     """The nodes to draw: every call's nodes (or the whole graph), at most ``max_nodes``; what must
     stay (targets, sources, paths, broken edges) is kept first, then the most recent of the rest."""
     if all_nodes:
-        nodes = sorted(G.nodes, key=lambda n: gr.order_key(G, n))
+        nodes = sorted(G.nodes, key=lambda n: G.nodes[n]["order"])
         return nodes[:max_nodes]
     must: set[str] = set()
     rest: set[str] = set()
@@ -204,5 +205,5 @@ def _shown(G: nx.DiGraph, calls: list[CallDiagnosis], *, all_nodes: bool, max_no
     rest -= must
     if len(must) + len(rest) > max_nodes:
         room = max(0, max_nodes - len(must))
-        rest = set(sorted(rest, key=lambda n: gr.order_key(G, n), reverse=True)[:room])
-    return sorted(must | rest, key=lambda n: gr.order_key(G, n))
+        rest = set(sorted(rest, key=lambda n: G.nodes[n]["order"], reverse=True)[:room])
+    return sorted(must | rest, key=lambda n: G.nodes[n]["order"])

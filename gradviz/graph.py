@@ -197,6 +197,8 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
                     nodes[node]["origin"] = "numpy"
     if overridden:
         edges = [e for e in edges if e[2]["kind"] != "output" or overridden.get(int(e[1][2:]), e[0]) == e[0]]
+    for node, d in nodes.items():
+        d["order"] = _order(node, d)
     G = nx.DiGraph()
     G.add_nodes_from(nodes.items())
     G.add_edges_from(edges)
@@ -218,7 +220,10 @@ _KIND_ORDER = {"variable": 0, "tensor": 1, "op": 2}
 
 def order_key(G: nx.DiGraph, node: str) -> tuple[int, int, int]:
     """A stable order: when it happened, then variables, tensors, ops, then by id number."""
-    d = G.nodes[node]
+    return G.nodes[node]["order"]
+
+
+def _order(node: str, d: dict[str, Any]) -> tuple[int, int, int]:
     kind = d.get("kind", "op")
     if kind == "tensor" and d.get("origin") == "op":
         kind_rank = 3  # a tensor comes right after the op that made it (they share a seq)

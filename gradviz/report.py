@@ -89,6 +89,8 @@ body { display: flex; flex-direction: column;
 #gradviz-root { flex: 1; min-height: 0; }
 #gradviz-root > .gradviz-root { height: 100%; }
 .gv-report-error, .gv-report-header .gv-run-error { color: #c62828; }
+.gv-report-header .gv-capture-warning { margin: 2px 0 4px; padding-left: 6px; border-left: 3px solid #c98200;
+  font-size: 12px; overflow-wrap: anywhere; }
 .gv-noscript { padding: 12px 20px; }
 """
 
@@ -223,15 +225,48 @@ def _header_html(document: Document, title: str) -> str:
     if meta.get("error"):
         error = f'<dt>Error</dt><dd class="gv-run-error">{esc(str(meta["error"]))}</dd>'
     headline = summary.get("headline") or ""
+    warnings = ""
+    for text, tip in _capture_warnings(meta):
+        title_attr = f' title="{esc(tip)}"' if tip else ""
+        warnings += f'\n<p class="gv-capture-warning"{title_attr}>{esc(text)}</p>'
     return f"""<header class="gv-report-header">
 <h1>{esc(title)}</h1>
 <div class="gv-fallback">
 <p class="gv-headline">{esc(str(headline))}</p>
 <dl>
 {details}{error}
-</dl>
+</dl>{warnings}
 </div>
 </header>"""
+
+
+def _capture_warnings(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """(line, tooltip) for gradviz's own trouble while capturing, as the renderer's header says it.
+
+    They sit in the header's fallback, which viewers without scripts see too, so the
+    ``<noscript>`` list does not repeat them.
+    """
+    out = []
+    errors = meta.get("internal_errors") or {}
+    count = int(errors.get("count") or 0)
+    if count > 0:
+        first = "\n".join(str(m) for m in errors.get("first") or [])
+        out.append(
+            (
+                f"gradviz had {count} internal error{'' if count == 1 else 's'} while capturing; "
+                "the graph may be incomplete",
+                f"first: {first}" if first else "",
+            )
+        )
+    gaps = [str(g) for g in meta.get("capture_gaps") or []]
+    if gaps:
+        out.append(
+            (
+                f"gradviz could not hook: {'; '.join(gaps)}; causes that need those hooks may go unseen",
+                "\n".join(gaps),
+            )
+        )
+    return out
 
 
 def _noscript_html(document: Document) -> str:
@@ -245,14 +280,19 @@ def _noscript_html(document: Document) -> str:
             where = ""
             if source.get("culprit_line") is not None:
                 where = f" at {source.get('culprit_file') or '?'}:{source['culprit_line']}"
+            if source.get("ran_line") is not None:
+                where += f", ran at {source.get('ran_file') or source.get('culprit_file') or '?'}:{source['ran_line']}"
             code = source.get("culprit_code")
+            facts = "".join(f"<li>{esc(str(e.get('fact') or ''))}</li>" for e in source.get("evidence") or [])
+            seen = "What gradviz saw" if source.get("cause") == "unexplained" else "Evidence"
             items.append(
                 "<li>"
                 f"<code>{esc(str(source.get('expr')))}</code>: {esc(str(source.get('status')))} "
                 f"({esc(str(source.get('cause')))}{esc(where)})"
                 + (f"<br><code>{esc(str(code).strip())}</code>" if code else "")
                 + f"<br>{esc(str(source.get('explanation') or ''))}"
-                f"<br>Fix: {esc(str(source.get('fix') or ''))}</li>"
+                + (f"<br>{seen}:<ul>{facts}</ul>" if facts else "<br>")
+                + f"Fix: {esc(str(source.get('fix') or ''))}</li>"
             )
     body = f"<ul>{''.join(items)}</ul>" if items else "<p>All gradients are connected.</p>"
     return f'<noscript><div class="gv-noscript">{body}</div></noscript>'

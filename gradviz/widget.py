@@ -37,22 +37,28 @@ class GraphWidget(anywidget.AnyWidget):
       red with a cross when it is None, amber with ``0`` when it is zero.
     * Variables are pill-shaped boxes (name, shape, dtype, "non-trainable"); ops are
       square-cornered boxes labelled with their op type; the few tensors kept as nodes (sources,
-      targets, constants, NumPy-born values) are small white pills. A tensor with one producer is
-      drawn as the edge it travels along.
+      targets, constants and converted Python values, NumPy-born values) are small white pills.
+      A tensor with one producer is drawn as the edge it travels along.
     * Ops the selected call's tape recorded are solid blue-grey; ops it did not record are hollow
       grey (subtitled "paused" under ``tape.stop_recording()``); ops that ran while that tape was
       not open are dashed violet boxes subtitled "outside tape".
     * The target (the loss) has a heavy outline and a TARGET tag.
     * A broken edge -- where the path from a source to the target is cut -- is red and dashed,
-      with a red badge naming the cause (``outside_tape``, ``stop_gradient``...). Grey dotted
-      edges are not differentiable, amber dotted edges are NumPy round trips, faint edges carry
-      no gradient for the selected tape.
+      with a red badge naming the cause (``outside_tape``, ``stop_gradient``...); a break gradviz
+      cannot explain (``unexplained``) is grey, as is its finding's card. Grey dotted edges are
+      not differentiable, amber dotted edges are NumPy round trips, faint edges carry no
+      gradient for the selected tape. Dash-dotted edges are ``capture`` edges (an outer tensor a
+      traced body captured); round-dotted edges carry state (``state``: a variable's stored
+      value; ``resource``: a queue, table or iterator filled by one op, read by a later one).
     * A collapsed layer / name scope is a stacked box with its op and variable counts and one dot
       per source inside (status colours); a red ``!`` badge (or a count) means broken edges are
       hidden inside, a violet line counts its ops run outside the tape. Click it to expand; click
       an expanded scope's title bar to collapse it.
-    * Selecting a finding dims everything but its path and broken edges; search matches glow
-      yellow; the selected node has an accent outline.
+    * Selecting a finding dims everything but its path and broken edges (or, for one of its
+      evidence facts, what that fact is about); search matches glow yellow; the selected node has
+      an accent outline.
+    * A line under the header warns when gradviz had internal errors while capturing or could
+      not install a hook (``meta.internal_errors``, ``meta.capture_gaps``).
     """
 
     document = traitlets.Dict().tag(sync=True)
