@@ -10,6 +10,7 @@ import {
   buildGroups,
   computeView,
   defaultExpanded,
+  evidenceFocus,
   findingFocus,
   foldGraph,
   groupsContaining,
@@ -65,6 +66,8 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
   let expanded = new Set<string>();
   let view: View | null = null;
   let focusKey = "";
+  /** The fact of the focused finding's evidence shown instead of its path, -1 for the path. */
+  let evidenceIndex = -1;
   let focus: Focus | null = null;
   let selection: Selection = null;
   let matches: string[] = [];
@@ -144,6 +147,7 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     cache.clear();
     selection = null;
     matches = [];
+    evidenceIndex = -1;
     const key = parseFindingKey(doc, String(model.get("selected_finding") ?? ""));
     callIndex = key ? key.call : Math.max(0, doc.gradient_calls.findIndex((c) => c.sources.some((f) => f.status !== "ok")));
     relevantBox.disabled = doc.gradient_calls.length === 0;
@@ -168,9 +172,7 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
       const wanted = new Set([...expanded, ...groupsContaining(folded, broken)]);
       if (computeView(folded, groups, wanted).nodes.length <= AUTO_EXPAND_LIMIT) expanded = wanted;
     }
-    focus = null;
-    const k = parseFindingKey(doc, focusKey);
-    if (k && k.call === callIndex) focus = findingFocus(folded, doc.gradient_calls[k.call].sources[k.source]);
+    focus = currentFocus();
     collapseAll.disabled = groups.byPath.size === 0;
     expandAll.disabled = groups.byPath.size === 0 || folded.nodes.size > EXPAND_ALL_LIMIT;
     expandAll.title = expandAll.disabled ? `Too many nodes (${folded.nodes.size}) to lay out at once: expand scopes one by one` : "Open every scope";
@@ -207,10 +209,24 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     else canvas.showTop();
   }
 
-  function focusFinding(key: string, fromUser: boolean): void {
+  /** What the focused finding highlights in the current graph: the chosen fact's nodes, else its path. */
+  function currentFocus(): Focus | null {
+    const k = parseFindingKey(doc, focusKey);
+    if (!k || k.call !== callIndex) return null;
+    const f = doc.gradient_calls[k.call].sources[k.source];
+    const fact = f.evidence?.[evidenceIndex];
+    return fact ? evidenceFocus(folded, fact.nodes) : findingFocus(folded, f);
+  }
+
+  /**
+   * Focus finding `key` (the user clicking it again clears the focus); with `evidence` >= 0,
+   * highlight that fact of its evidence instead of its path.
+   */
+  function focusFinding(key: string, fromUser: boolean, evidence = -1): void {
     const k = parseFindingKey(doc, key);
-    if (!k || (fromUser && key === focusKey)) {
+    if (!k || (fromUser && key === focusKey && evidence === evidenceIndex)) {
       focusKey = "";
+      evidenceIndex = -1;
       focus = null;
       if (fromUser) setModel("selected_finding", "");
       renderSide();
@@ -218,17 +234,20 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
       return;
     }
     focusKey = key;
+    evidenceIndex = evidence;
     if (fromUser) setModel("selected_finding", key);
     if (k.call !== callIndex) {
       callIndex = k.call;
       refold(true);
     }
-    focus = findingFocus(folded, doc.gradient_calls[k.call].sources[k.source]);
-    focus.expand.forEach((p) => expanded.add(p));
+    focus = currentFocus();
+    focus?.expand.forEach((p) => expanded.add(p));
     renderSide();
     relayout(null, () => {
       if (!focus || !view) return;
-      canvas.centreOnAll([...new Set([...focus.nodes].map((id) => view!.rep.get(id)!).filter(Boolean))]);
+      const ids = new Set(focus.nodes);
+      for (const e of folded.edges) if (focus.edges.has(e.id)) ids.add(e.source).add(e.target);
+      canvas.centreOnAll([...new Set([...ids].map((id) => view!.rep.get(id)!).filter(Boolean))]);
     });
   }
 
@@ -337,10 +356,18 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
       onCall: (i) => {
         callIndex = i;
         focusKey = "";
+        evidenceIndex = -1;
         setModel("selected_finding", "");
         refold(true);
       },
       onFinding: (key) => focusFinding(key, true),
+      // A second click on the highlighted fact goes back to the finding's path.
+      onEvidence: (key, i) => focusFinding(key, true, key === focusKey && i === evidenceIndex ? -1 : i),
+      activeEvidence: evidenceIndex,
+      isDrawn: (ids) => {
+        const f = evidenceFocus(folded, ids);
+        return f.nodes.size > 0 || f.edges.size > 0;
+      },
     }));
     detailsSlot.replaceChildren(renderDetails());
   }

@@ -37,9 +37,9 @@ export interface DisplayEdge {
   source: string;
   target: string;
   kind: EdgeKind | undefined;
-  /** The tensor folded into this edge, if any. */
+  /** The tensor folded into this edge (the first, for a chain of them), if any. */
   via: string | null;
-  /** The original edges this one stands for (one, or two around a folded tensor). */
+  /** The original edges this one stands for (one, or the chain through folded tensors). */
   members: EdgeData[];
   recordedBy: string[];
   differentiable: boolean;
@@ -105,8 +105,9 @@ export function relevantNodes(_doc: Document, call: GradientCall): Set<string> {
 
 /**
  * Fold tensors into edges. A tensor stays a (small) node when it is a source or
- * target, constant- or numpy-born, an endpoint of a broken edge, has no producer,
- * or several; otherwise producer -> tensor -> consumer becomes producer -> consumer.
+ * target, constant-, input- or numpy-born, an endpoint of a broken edge, has no producer,
+ * or several; otherwise producer -> tensor -> consumer becomes producer -> consumer
+ * (through several tensors in a row, as in outer tensor -> captured placeholder -> op).
  */
 export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOptions = {}): FoldedGraph {
   const byId = new Map<string, NodeData>();
@@ -195,24 +196,32 @@ export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOp
       broken: broken.get(edgeKey(e.source, e.target)) ?? null,
     });
   }
-  for (const [tid] of folded) {
-    const p = ins.get(tid)![0];
-    if (!nodes.has(p.source)) continue;
-    for (const c of outs.get(tid) ?? []) {
+  // From a drawn producer through its folded tensor to each consumer, walking on through folded
+  // tensors that follow it (a traced body's placeholder captured from an outer tensor, a call's
+  // argument): the chain becomes one edge, of the first kind that is not plain input/output.
+  const walk = (chain: EdgeData[], seen: Set<string>): void => {
+    for (const c of outs.get(chain[chain.length - 1].target) ?? []) {
+      const members = [...chain, c];
+      if (folded.has(c.target)) {
+        if (!seen.has(c.target)) walk(members, new Set(seen).add(c.target));
+        continue;
+      }
       if (!nodes.has(c.target)) continue;
-      const pr = p.recorded_by ?? [];
-      const cr = c.recorded_by ?? [];
       push({
-        source: p.source,
+        source: members[0].source,
         target: c.target,
-        kind: p.kind === "output" || p.kind === undefined ? c.kind : p.kind,
-        via: tid,
-        members: [p, c],
-        recordedBy: pr.filter((t) => cr.includes(t)),
-        differentiable: (p.differentiable ?? true) && (c.differentiable ?? true),
-        broken: broken.get(edgeKey(p.source, tid)) ?? broken.get(edgeKey(tid, c.target)) ?? null,
+        kind: members.map((m) => m.kind).find((k) => k !== undefined && k !== "output" && k !== "input") ?? c.kind,
+        via: members[0].target,
+        members,
+        recordedBy: members.reduce<string[]>((acc, m) => acc.filter((t) => (m.recorded_by ?? []).includes(t)), members[0].recorded_by ?? []),
+        differentiable: members.every((m) => m.differentiable ?? true),
+        broken: members.map((m) => broken.get(edgeKey(m.source, m.target))).find((b) => b !== undefined) ?? null,
       });
     }
+  };
+  for (const [tid] of folded) {
+    const p = ins.get(tid)![0];
+    if (nodes.has(p.source)) walk([p], new Set([tid]));
   }
   return { nodes, edges, folded, call };
 }
@@ -623,6 +632,27 @@ export function findingFocus(g: FoldedGraph, f: SourceFinding): Focus {
     }
   }
   return { nodes, edges, expand: groupsContaining(g, nodes) };
+}
+
+/**
+ * What to highlight for one fact of a finding's evidence: those of its nodes that are drawn,
+ * the edges between two of them, and the edges a tensor among them was folded into. Both sets
+ * are empty when none of the fact's nodes is in this graph (dropped as irrelevant or backward).
+ */
+export function evidenceFocus(g: FoldedGraph, ids: Iterable<string>): Focus {
+  const wanted = new Set(ids);
+  const nodes = new Set([...wanted].filter((id) => g.nodes.has(id)));
+  const edges = new Set<string>();
+  const ends: string[] = [...nodes];
+  for (const e of g.edges) {
+    // The tensors folded into an edge are its members' targets but the last.
+    const carried = e.members.slice(0, -1).some((m) => wanted.has(m.target));
+    if (carried || (nodes.has(e.source) && nodes.has(e.target))) {
+      edges.add(e.id);
+      ends.push(e.source, e.target);
+    }
+  }
+  return { nodes, edges, expand: groupsContaining(g, ends) };
 }
 
 /** "callIndex:sourceIndex" <-> indices; null when malformed or out of range. */

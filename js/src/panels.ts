@@ -58,7 +58,29 @@ export function renderHeader(doc: Document, exportButton: HTMLElement | null): H
     versions && h("span", { class: "gv-meta" }, versions),
     exportButton && h("span", { class: "gv-spacer" }),
     exportButton,
-    m.error ? h("div", { class: "gv-error" }, `The program raised: ${m.error}`) : null);
+    m.error ? h("div", { class: "gv-error" }, `The program raised: ${m.error}`) : null,
+    ...captureWarnings(doc));
+}
+
+/**
+ * One calm line each for gradviz's own trouble while capturing: internal errors (the first
+ * messages in the tooltip) and hooks it could not install. Nothing when there was none.
+ */
+export function captureWarnings(doc: Document): HTMLElement[] {
+  const m = doc.meta ?? {};
+  const out: HTMLElement[] = [];
+  const errors = m.internal_errors;
+  if (errors && errors.count > 0) {
+    const first = (errors.first ?? []).join("\n");
+    out.push(h("div", { class: "gv-capture-warning", title: first ? `first: ${first}` : null },
+      `gradviz had ${errors.count} internal error${errors.count === 1 ? "" : "s"} while capturing; the graph may be incomplete`));
+  }
+  const gaps = m.capture_gaps ?? [];
+  if (gaps.length) {
+    out.push(h("div", { class: "gv-capture-warning", title: gaps.join("\n") },
+      `gradviz could not hook: ${ellipsize(gaps.join("; "), 240)}; causes that need those hooks may go unseen`));
+  }
+  return out;
 }
 
 function formatTime(iso: string): string {
@@ -79,6 +101,12 @@ export function renderHeadline(doc: Document): HTMLElement {
 export interface FindingHandlers {
   onCall(index: number): void;
   onFinding(key: string): void;
+  /** A fact of finding `key`'s evidence was clicked (its index in `evidence`). */
+  onEvidence?(key: string, index: number): void;
+  /** The index of the fact highlighted for the active finding, -1 for none. */
+  activeEvidence?: number;
+  /** Whether any of these graph nodes is drawn (a fact is clickable only then). */
+  isDrawn?(ids: string[]): boolean;
 }
 
 function callTitle(doc: Document, c: GradientCall): string {
@@ -141,18 +169,24 @@ function renderFinding(doc: Document, findings: SourceFinding[], keys: string[],
   const at = Math.max(0, keys.indexOf(activeKey));
   const f = findings[at];
   const key = keys[at];
-  const card = h("div", { class: `gv-finding gv-${f.status}${keys.includes(activeKey) ? " gv-active" : ""}`, tabindex: 0, role: "button",
-    "data-key": key },
+  // "unexplained" is gradviz saying it does not know: no red, no verdict.
+  const unexplained = f.cause === "unexplained";
+  const card = h("div", { class: `gv-finding gv-${f.status}${unexplained ? " gv-unexplained" : ""}${keys.includes(activeKey) ? " gv-active" : ""}`,
+    tabindex: 0, role: "button", "data-key": key },
     h("div", { class: "gv-finding-head" },
       h("span", { class: `gv-chip gv-${f.status}` }, f.status === "none" ? "None" : "zero"),
       h("span", { class: "gv-expr" }, f.expr),
       f.name && f.name !== f.expr ? h("span", { class: "gv-hint" }, f.name) : null,
       findings.length > 1 ? h("span", { class: "gv-hint" }, `and ${findings.length - 1} more`) : null),
-    f.cause ? h("div", { class: "gv-finding-cause" }, h("span", { class: "gv-chip gv-cause" }, f.cause),
-      whereEl(doc, f.culprit_file, f.culprit_line)) : null,
+    f.cause ? h("div", { class: "gv-finding-cause" },
+      h("span", { class: `gv-chip gv-cause${unexplained ? " gv-unexplained" : ""}`,
+        title: unexplained ? "gradviz could not tell why this gradient is missing" : null }, f.cause),
+      whereEl(doc, f.culprit_file, f.culprit_line),
+      ranAt(doc, f)) : null,
     f.culprit_code ? h("code", { class: "gv-code" }, f.culprit_code.trim()) : null,
-    f.explanation ? h("p", { class: "gv-expl" }, f.explanation) : null,
-    f.fix ? h("p", { class: "gv-fix" }, h("b", null, "Fix: "), f.fix) : null);
+    f.explanation ? h("p", { class: "gv-expl" }, ...inlineCode(f.explanation)) : null,
+    renderEvidence(f, key, key === activeKey ? (on.activeEvidence ?? -1) : -1, on),
+    f.fix ? h("p", { class: "gv-fix" }, h("b", null, "Fix: "), ...inlineCode(f.fix)) : null);
   if (findings.length > 1) card.appendChild(sourceChips(findings, keys, activeKey, on));
   const pick = (): void => on.onFinding(key);
   card.addEventListener("click", pick);
@@ -163,6 +197,55 @@ function renderFinding(doc: Document, findings: SourceFinding[], keys: string[],
     }
   });
   return card;
+}
+
+/** "ran at file:line": where the breaking op itself ran, when that is not the culprit line (a helper). */
+function ranAt(doc: Document, f: SourceFinding): HTMLElement | null {
+  if (f.ran_line === null || f.ran_line === undefined) return null;
+  const where = whereEl(doc, f.ran_file ?? f.culprit_file, f.ran_line) ?? h("span", { class: "gv-where" }, `line ${f.ran_line}`);
+  return h("span", { class: "gv-ran", title: "where the op that breaks the path ran" }, "ran at ", where);
+}
+
+/** Text with `code spans` as <code> elements (as text, never markup); unbalanced backticks stay as they are. */
+export function inlineCode(text: string): (Node | string)[] {
+  const parts = text.split("`");
+  if (parts.length < 3 || parts.length % 2 === 0) return [text];
+  return parts.map((p, i) => (i % 2 ? h("code", null, p) : p)).filter((p) => p !== "");
+}
+
+/**
+ * The facts a finding rests on ("What gradviz saw" when it could not name a cause). A fact whose
+ * nodes are drawn is a button that highlights them; clicking it again goes back to the path.
+ */
+function renderEvidence(f: SourceFinding, key: string, active: number, on: FindingHandlers): HTMLElement | null {
+  const facts = f.evidence ?? [];
+  if (!facts.length) return null;
+  const list = h("ul", { class: "gv-evidence-list" });
+  facts.forEach((fact, i) => {
+    const drawn = !!on.onEvidence && fact.nodes.length > 0 && (on.isDrawn?.(fact.nodes) ?? false);
+    const item = h("li", {
+      class: `gv-fact${drawn ? " gv-clickable" : ""}${i === active ? " gv-active" : ""}`,
+      title: drawn ? "Highlight in the graph" : fact.nodes.length ? "Not in the graph as shown" : null,
+      role: drawn ? "button" : null,
+      tabindex: drawn ? 0 : null,
+    }, ...inlineCode(fact.fact));
+    if (drawn) {
+      const pick = (ev: Event): void => {
+        ev.stopPropagation();
+        on.onEvidence!(key, i);
+      };
+      item.addEventListener("click", pick);
+      item.addEventListener("keydown", (ev) => {
+        if (ev.key === "Enter" || ev.key === " ") {
+          ev.preventDefault();
+          pick(ev);
+        }
+      });
+    }
+    list.appendChild(item);
+  });
+  return h("div", { class: "gv-evidence" },
+    h("div", { class: "gv-evidence-title" }, f.cause === "unexplained" ? "What gradviz saw" : "Evidence"), list);
 }
 
 const CHIPS_SHOWN = 12;

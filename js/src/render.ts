@@ -12,6 +12,10 @@
  * - Broken edges are red and dashed, with a red badge carrying the cause label
  *   (e.g. `outside_tape`). Grey dotted edges are not differentiable; amber dotted
  *   edges are numpy round trips; faint edges carry no gradient for this tape.
+ *   A break gradviz cannot explain (`unexplained`) is grey and dashed, with a grey badge.
+ * - Edge kinds: `capture` (an outer tensor -> the placeholder a traced body captured it as)
+ *   is dash-dotted; `state` and `resource` (a value kept in a variable, queue, table or
+ *   iterator and read back later) are dotted with round dots.
  * - A collapsed scope (Keras layer / name scope) is a stacked box with its op and
  *   variable counts and one dot per source inside (status colours); a red "!" badge
  *   means a broken edge is hidden inside it; a violet line counts ops outside the tape.
@@ -25,6 +29,12 @@ import type { Group, View, ViewEdge, ViewNode } from "./model";
 import type { Status } from "./types";
 
 const STATUS_GLYPH: Record<Status, string> = { ok: "✓", none: "✗", zero: "0" };
+/** Edge tooltips for the kinds whose meaning is not obvious from the drawing. */
+const KIND_TIPS: Record<string, string> = {
+  capture: "capture: an outer tensor a traced body captured",
+  resource: "resource: put into a queue, table or iterator, read back by a later op",
+  state: "state: a value stored in a variable, read back later",
+};
 
 export interface Size {
   width: number;
@@ -241,17 +251,23 @@ export class GraphCanvas {
   private drawEdge(e: ViewEdge, points: Point[], labelAt: Point | null): SVGGElement {
     const m = e.members;
     const cls = ["gv-edge"];
-    if (e.broken.length) cls.push("gv-broken");
-    else if (m.some((x) => x.kind === "numpy")) cls.push("gv-numpy");
+    const has = (kind: string): boolean => m.some((x) => x.kind === kind);
+    // A break gradviz cannot explain is grey, not red: it is not a verdict.
+    const unexplained = e.broken.length > 0 && e.broken.every((b) => b.cause === "unexplained");
+    if (e.broken.length) cls.push("gv-broken", ...(unexplained ? ["gv-unexplained"] : []));
+    else if (has("numpy")) cls.push("gv-numpy");
+    else if (has("resource")) cls.push("gv-kind-resource");
+    else if (has("state")) cls.push("gv-kind-state");
     else if (m.every((x) => !x.differentiable)) cls.push("gv-nondiff");
+    if (!e.broken.length && has("capture")) cls.push("gv-kind-capture");
     const tape = this.tape;
     const carries = (x: ViewEdge["members"][number]): boolean => (tape ? x.recordedBy.includes(tape) : x.recordedBy.length > 0);
     if (!e.broken.length && !m.some(carries)) cls.push("gv-unrec");
     const d = pathData(points);
     const width = m.length > 1 ? 1.3 + Math.min(3, Math.log2(m.length)) : 1.3;
     const line = s("path", { class: "gv-line", d, style: `stroke-width:${width.toFixed(2)}px`,
-      "marker-end": `url(#${this.prefix}-${e.broken.length ? "arrow-red" : "arrow"})` });
-    const tip = m.length > 1 ? `${m.length} edges` : `${m[0].kind ?? "edge"}${m[0].via ? ` via ${m[0].via}` : ""}`;
+      "marker-end": `url(#${this.prefix}-${e.broken.length && !unexplained ? "arrow-red" : "arrow"})` });
+    const tip = m.length > 1 ? `${m.length} edges` : `${KIND_TIPS[m[0].kind ?? ""] ?? m[0].kind ?? "edge"}${m[0].via ? ` via ${m[0].via}` : ""}`;
     const g = s("g", { class: cls.join(" ") }, s("path", { class: "gv-hit", d }, s("title", null, tip)), line);
     const text = badgeText(e);
     if (text && labelAt) {

@@ -86,6 +86,8 @@ body > .gradviz-root.gv-standalone { height: 100vh; }
 .gradviz-root .gv-brand { font-weight: 700; letter-spacing: .02em; color: var(--gv-accent); }
 .gradviz-root .gv-program { font-weight: 600; font-family: var(--gv-mono); font-size: 12.5px; }
 .gradviz-root .gv-meta { color: var(--gv-fg3); font-size: 12px; }
+.gradviz-root .gv-capture-warning { flex-basis: 100%; color: var(--gv-fg2); font-size: 12px; padding: 1px 8px;
+  border-left: 3px solid var(--gv-zero); overflow-wrap: anywhere; }
 .gradviz-root .gv-error { flex-basis: 100%; color: var(--gv-none); background: var(--gv-none-bg); border-radius: 4px;
   padding: 4px 8px; font-family: var(--gv-mono); font-size: 12px; white-space: pre-wrap; }
 
@@ -168,12 +170,17 @@ body > .gradviz-root.gv-standalone { height: 100vh; }
 
 .gradviz-root .gv-edge path.gv-line { fill: none; stroke: var(--gv-edge); stroke-width: 1.3; }
 .gradviz-root .gv-edge.gv-unrec path.gv-line { stroke: var(--gv-edge-faint); }
-.gradviz-root .gv-edge.gv-nondiff path.gv-line { stroke-dasharray: 2 3; }
 .gradviz-root .gv-edge.gv-numpy path.gv-line { stroke: var(--gv-zero); stroke-dasharray: 2 3; }
+.gradviz-root .gv-edge.gv-kind-capture path.gv-line { stroke-dasharray: 8 3 1.5 3; }
+.gradviz-root .gv-edge.gv-nondiff path.gv-line { stroke-dasharray: 2 3; }
+.gradviz-root .gv-edge.gv-kind-state path.gv-line, .gradviz-root .gv-edge.gv-kind-resource path.gv-line {
+  stroke: var(--gv-fg3); stroke-dasharray: 0.1 4; stroke-linecap: round; }
 .gradviz-root .gv-edge.gv-broken path.gv-line { stroke: var(--gv-none); stroke-width: 2.2; stroke-dasharray: 7 4; }
+.gradviz-root .gv-edge.gv-broken.gv-unexplained path.gv-line { stroke: var(--gv-fg3); }
 .gradviz-root .gv-edge path.gv-hit { fill: none; stroke: transparent; stroke-width: 12; cursor: pointer; }
 .gradviz-root .gv-badge rect { fill: var(--gv-none); }
 .gradviz-root .gv-badge text { fill: #fff; font-size: 10px; font-weight: 650; }
+.gradviz-root .gv-unexplained .gv-badge rect { fill: var(--gv-fg3); }
 .gradviz-root .gv-edge:hover path.gv-line { stroke-width: 2.4; }
 
 /* emphasis: finding focus dims everything else; matches glow; selection outlined */
@@ -181,6 +188,7 @@ body > .gradviz-root.gv-standalone { height: 100vh; }
 .gradviz-root .gv-focusing .gv-node.gv-hl, .gradviz-root .gv-focusing .gv-edge.gv-hl { opacity: 1; }
 .gradviz-root .gv-edge.gv-hl path.gv-line { stroke: var(--gv-accent); stroke-width: 2.6; }
 .gradviz-root .gv-edge.gv-hl.gv-broken path.gv-line { stroke: var(--gv-none); stroke-width: 3; }
+.gradviz-root .gv-edge.gv-hl.gv-broken.gv-unexplained path.gv-line { stroke: var(--gv-fg2); }
 .gradviz-root .gv-node.gv-hl > rect { stroke-width: 2.6; }
 .gradviz-root .gv-node.gv-match > rect:first-child { stroke: var(--gv-match); stroke-width: 3.5; }
 .gradviz-root .gv-node.gv-selected > rect:first-child { stroke: var(--gv-accent); stroke-width: 3; }
@@ -197,6 +205,7 @@ body > .gradviz-root.gv-standalone { height: 100vh; }
 .gradviz-root .gv-finding { border: 1px solid var(--gv-border); border-left: 4px solid var(--gv-none); border-radius: 5px; padding: 8px 10px;
   margin: 8px 0; cursor: pointer; background: var(--gv-bg); }
 .gradviz-root .gv-finding.gv-zero { border-left-color: var(--gv-zero); }
+.gradviz-root .gv-finding.gv-unexplained { border-left-color: var(--gv-fg3); }
 .gradviz-root .gv-finding:hover { border-color: var(--gv-accent); }
 .gradviz-root .gv-finding.gv-active { border-color: var(--gv-accent); box-shadow: 0 0 0 2px color-mix(in srgb, var(--gv-accent) 30%, transparent); }
 .gradviz-root .gv-finding-head { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-bottom: 4px; }
@@ -206,6 +215,16 @@ body > .gradviz-root.gv-standalone { height: 100vh; }
 .gradviz-root .gv-chip.gv-zero { background: var(--gv-zero); color: #fff; }
 .gradviz-root .gv-chip.gv-ok { background: var(--gv-ok); color: #fff; }
 .gradviz-root .gv-chip.gv-cause { background: var(--gv-bg3); color: var(--gv-fg); font-family: var(--gv-mono); font-weight: 600; }
+.gradviz-root .gv-chip.gv-cause.gv-unexplained { background: transparent; color: var(--gv-fg2); font-style: italic;
+  border-width: 1px; border-style: dashed; border-color: var(--gv-fg3); line-height: 15px; }
+.gradviz-root .gv-ran { font-size: 11.5px; color: var(--gv-fg3); }
+.gradviz-root .gv-evidence { margin: 6px 0 4px; }
+.gradviz-root .gv-evidence-title { font-size: 11px; font-weight: 700; color: var(--gv-fg3); }
+.gradviz-root .gv-evidence-list { margin: 2px 0 0; padding-left: 18px; color: var(--gv-fg2); font-size: 12px; }
+.gradviz-root .gv-fact { margin: 1px 0; padding: 0 4px; border-radius: 3px; }
+.gradviz-root .gv-fact.gv-clickable { cursor: pointer; }
+.gradviz-root .gv-fact.gv-clickable:hover { color: var(--gv-accent); }
+.gradviz-root .gv-fact.gv-active { background: color-mix(in srgb, var(--gv-accent) 14%, transparent); color: var(--gv-fg); }
 .gradviz-root .gv-where { font-family: var(--gv-mono); font-size: 11.5px; color: var(--gv-accent); overflow-wrap: anywhere; }
 .gradviz-root .gv-finding-cause { display: flex; flex-wrap: wrap; align-items: center; gap: 2px 8px; }
 .gradviz-root .gv-expl { margin: 4px 0; color: var(--gv-fg2); }

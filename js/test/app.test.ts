@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { emptyDocument, mount } from "../src/app";
 import { createLocalModel, type LocalModel } from "../src/local-model";
 import { SCHEMA_VERSION, type Document } from "../src/types";
-import { kerasGrouped, noGradientCall, nodeId, op, outsideTape, persistentTapeAll } from "./documents";
+import { kerasGrouped, noGradientCall, nodeId, op, outsideTape, persistentTapeAll, variable } from "./documents";
 
 const XSS = "<img src=x onerror=alert(1)>";
 const cleanups: (() => void)[] = [];
@@ -263,5 +263,186 @@ describe("renderer in a DOM", () => {
     expect(host.querySelector(".gv-headline")!.textContent).toContain("No gradient information yet.");
     expect(host.querySelector(".gv-headline.gv-ok")).toBeNull(); // nothing was checked, so nothing is "connected"
     expect(host.querySelector(".gv-findings")!.textContent).toContain("No tape.gradient call was seen.");
+  });
+});
+
+/** The classes of the drawn nodes that are highlighted, one string per node ("gv-op gv-outside"...). */
+function highlighted(host: HTMLElement): string[] {
+  return [...host.querySelectorAll(".gv-node.gv-hl")].map((g) => [...g.classList].filter((c) => c !== "gv-node" && c !== "gv-hl").join(" ")).sort();
+}
+
+const click = (el: Element): void => void el.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+
+describe("what a finding rests on", () => {
+  it("lists the evidence under the explanation, and a fact highlights its nodes", async () => {
+    const doc = outsideTape();
+    const f = doc.gradient_calls[0].sources[0];
+    const x = nodeId(doc, variable("x"));
+    const [cut] = f.broken_edges; // y -> the Mul of `z = y * 2`
+    f.evidence = [
+      { fact: "`x` is read inside the tape.", nodes: [x] },
+      { fact: "`Mul` ran while the tape was not recording.", nodes: [cut.source, cut.target, cut.target] },
+      { fact: "A value the graph does not hold.", nodes: ["t:999"] },
+      { fact: "Nothing else used it.", nodes: [] },
+    ];
+    const { host, model } = setup(doc);
+    await rendered(host);
+    const card = host.querySelector(".gv-finding")!;
+    const evidence = card.querySelector(".gv-evidence")!;
+    expect(evidence.querySelector(".gv-evidence-title")!.textContent).toBe("Evidence");
+    expect(card.querySelector(".gv-expl")!.compareDocumentPosition(evidence) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    const facts = (): HTMLElement[] => [...host.querySelectorAll<HTMLElement>(".gv-finding .gv-fact")];
+    expect(facts().map((li) => li.textContent)).toEqual(["x is read inside the tape.", "Mul ran while the tape was not recording.",
+      "A value the graph does not hold.", "Nothing else used it."]);
+    expect(facts()[0].querySelector("code")!.textContent).toBe("x");
+    // only facts about something drawn can be clicked
+    expect(facts().map((li) => li.getAttribute("role"))).toEqual(["button", "button", null, null]);
+
+    click(facts()[0]);
+    expect(model.get("selected_finding")).toBe("0:0");
+    await rendered(host, 2);
+    expect(host.querySelector(".gv-focusing")).not.toBeNull();
+    expect(highlighted(host)).toEqual(["gv-variable gv-status-none"]);
+    expect(host.querySelector(".gv-edge.gv-hl")).toBeNull();
+    expect(facts()[0].classList.contains("gv-active")).toBe(true);
+
+    click(facts()[1]);
+    await rendered(host, 3);
+    expect(highlighted(host)).toEqual(["gv-op gv-outside", "gv-tensor"]);
+    expect(host.querySelectorAll(".gv-edge.gv-hl")).toHaveLength(1);
+    expect(host.querySelector(".gv-edge.gv-hl.gv-broken")).not.toBeNull();
+    expect(facts().findIndex((li) => li.classList.contains("gv-active"))).toBe(1);
+
+    // the same fact again: back to the finding's path (source, y, the Mul)
+    click(facts()[1]);
+    await rendered(host, 4);
+    expect(highlighted(host)).toEqual(["gv-op gv-outside", "gv-tensor", "gv-variable gv-status-none"]);
+    expect(host.querySelector(".gv-fact.gv-active")).toBeNull();
+    expect(model.get("selected_finding")).toBe("0:0");
+    // a fact about nothing drawn highlights nothing of its own: the click is the card's
+    click(facts()[2]);
+    expect(host.querySelector(".gv-fact.gv-active")).toBeNull();
+  });
+
+  it("says 'What gradviz saw' for an unexplained None and draws it without the red of a verdict", async () => {
+    const confident = outsideTape();
+    const { host } = setup(confident);
+    await rendered(host);
+    const redCard = host.querySelector<HTMLElement>(".gv-finding")!;
+    expect(getComputedStyle(redCard).borderLeftColor).not.toBe("var(--gv-fg3)");
+    expect(redCard.querySelector(".gv-evidence-title")!.textContent).toBe("Evidence");
+    const redEdge = host.querySelector(".gv-edge.gv-broken")!;
+    expect(getComputedStyle(redEdge.querySelector(".gv-badge rect")!).fill).toBe("var(--gv-none)");
+
+    const doc = outsideTape();
+    const f = doc.gradient_calls[0].sources[0];
+    f.cause = "unexplained";
+    f.broken_edges[0].cause = "unexplained";
+    f.evidence = [{ fact: "The target depends on a value taken out of a queue.", nodes: [f.broken_edges[0].target] }];
+    const other = setup(doc).host;
+    await rendered(other);
+    const card = other.querySelector<HTMLElement>(".gv-finding")!;
+    expect(card.querySelector(".gv-evidence-title")!.textContent).toBe("What gradviz saw");
+    expect(card.querySelector(".gv-fact")!.textContent).toBe("The target depends on a value taken out of a queue.");
+    expect(getComputedStyle(card).borderLeftColor).toBe("var(--gv-fg3)");
+    const chip = card.querySelector<HTMLElement>(".gv-chip.gv-cause")!;
+    expect(chip.textContent).toBe("unexplained");
+    expect(getComputedStyle(chip).borderStyle).toBe("dashed");
+    const edge = other.querySelector(".gv-edge.gv-broken")!;
+    expect(edge.querySelector(".gv-badge text")!.textContent).toBe("unexplained");
+    expect(getComputedStyle(edge.querySelector(".gv-badge rect")!).fill).toBe("var(--gv-fg3)");
+    expect(getComputedStyle(edge.querySelector("path.gv-line")!).stroke).toBe("var(--gv-fg3)");
+    expect(edge.querySelector("path.gv-line")!.getAttribute("marker-end")).not.toContain("arrow-red");
+  });
+
+  it("says where the breaking op ran when that is not the culprit line", async () => {
+    const plain = setup(outsideTape()).host;
+    await rendered(plain);
+    expect(plain.querySelector(".gv-ran")).toBeNull();
+
+    const doc = outsideTape();
+    const f = doc.gradient_calls[0].sources[0];
+    f.ran_file = "/home/me/project/helpers.py";
+    f.ran_line = 12;
+    const { host, model } = setup(doc);
+    await rendered(host);
+    const ran = host.querySelector(".gv-finding .gv-finding-cause .gv-ran")!;
+    expect(ran.textContent).toBe("ran at helpers.py:12");
+    expect(ran.querySelector<HTMLElement>(".gv-where")!.title).toBe("/home/me/project/helpers.py:12");
+    // a notebook cell is shown by its label; a line without a file is in the culprit's file
+    doc.meta.file_labels = { "/home/me/project/helpers.py": "cell [3]" };
+    model.set("document", { ...doc });
+    await rendered(host, 2);
+    expect(host.querySelector(".gv-ran")!.textContent).toBe("ran at cell [3]:12");
+    f.ran_file = null;
+    model.set("document", { ...doc });
+    await rendered(host, 3);
+    expect(host.querySelector(".gv-ran")!.textContent).toBe(`ran at ${f.culprit_file}:12`);
+  });
+});
+
+describe("the header", () => {
+  it("warns, calmly, when gradviz had trouble capturing, and says nothing when it had none", async () => {
+    const clean = outsideTape();
+    expect(clean.meta.internal_errors).toEqual({ count: 0, first: [] });
+    expect(clean.meta.capture_gaps).toEqual([]);
+    const { host, model } = setup(clean);
+    await rendered(host);
+    expect(host.querySelector(".gv-header .gv-capture-warning")).toBeNull();
+
+    const doc = outsideTape();
+    doc.meta.internal_errors = { count: 3, first: ["record_op: KeyError('op:7')", "watch: TypeError()"] };
+    doc.meta.capture_gaps = [`tf.function tracing: AttributeError: ${XSS}`];
+    model.set("document", doc);
+    await rendered(host, 2);
+    const lines = [...host.querySelectorAll<HTMLElement>(".gv-header .gv-capture-warning")];
+    expect(lines.map((l) => l.textContent)).toEqual([
+      "gradviz had 3 internal errors while capturing; the graph may be incomplete",
+      `gradviz could not hook: tf.function tracing: AttributeError: ${XSS}; causes that need those hooks may go unseen`,
+    ]);
+    expect(lines[0].title).toContain("record_op: KeyError('op:7')");
+    expect(lines[1].title).toBe(`tf.function tracing: AttributeError: ${XSS}`);
+    expect(host.querySelector("img")).toBeNull();
+    // calm: not the red of the program's own error
+    expect(getComputedStyle(lines[0]).color).not.toBe("var(--gv-none)");
+    // one error, no gaps
+    model.set("document", { ...doc, meta: { ...doc.meta, internal_errors: { count: 1, first: [] }, capture_gaps: [] } });
+    await rendered(host, 3);
+    expect([...host.querySelectorAll(".gv-capture-warning")].map((l) => l.textContent)).toEqual([
+      "gradviz had 1 internal error while capturing; the graph may be incomplete"]);
+  });
+});
+
+describe("edge kinds", () => {
+  it("draws capture edges dash-dotted and resource edges dotted, like state", async () => {
+    const plain = setup(outsideTape()).host;
+    await rendered(plain);
+    expect(plain.querySelector(".gv-kind-capture, .gv-kind-resource, .gv-kind-state")).toBeNull();
+
+    const doc = outsideTape();
+    const x = nodeId(doc, variable("x"));
+    const read = nodeId(doc, op("ReadVariableOp"));
+    const [cut] = doc.gradient_calls[0].sources[0].broken_edges;
+    const two = doc.graph.edges.find((e) => e.target === cut.target && e.source !== cut.source)!;
+    doc.graph.edges.find((e) => e.source === x && e.target === read)!.kind = "capture";
+    two.kind = "resource";
+    const { host } = setup(doc);
+    await rendered(host);
+    const capture = [...host.querySelectorAll(".gv-edge.gv-kind-capture")];
+    const resource = [...host.querySelectorAll(".gv-edge.gv-kind-resource")];
+    expect(capture).toHaveLength(1);
+    expect(resource).toHaveLength(1);
+    expect(capture[0].querySelector("title")!.textContent).toContain("captured");
+    expect(resource[0].querySelector("title")!.textContent).toContain("queue, table or iterator");
+    const dash = (g: Element): string => getComputedStyle(g.querySelector("path.gv-line")!).strokeDasharray;
+    const solid = host.querySelector(".gv-edge:not(.gv-kind-capture):not(.gv-kind-resource):not(.gv-broken):not(.gv-nondiff)")!;
+    expect(dash(capture[0])).not.toBe(dash(solid));
+    expect(dash(resource[0])).not.toBe(dash(solid));
+    expect(dash(resource[0])).not.toBe(dash(capture[0]));
+    // state looks the same as resource
+    two.kind = "state";
+    const again = setup(doc).host;
+    await rendered(again);
+    expect(dash(again.querySelector(".gv-edge.gv-kind-state")!)).toBe(dash(resource[0]));
   });
 });

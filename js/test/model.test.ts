@@ -3,6 +3,7 @@ import {
   buildGroups,
   computeView,
   defaultExpanded,
+  evidenceFocus,
   findingFocus,
   foldGraph,
   groupsContaining,
@@ -267,6 +268,76 @@ describe("search and focus", () => {
     expect(g.edges.some((e) => e.kind === "numpy" && e.target === two.id)).toBe(true);
     two.origin = "op";
     expect(foldGraph(doc, doc.gradient_calls[0]).folded.has(two.id)).toBe(true);
+  });
+});
+
+describe("input tensors, capture chains and evidence", () => {
+  it("keeps tensors TF converted from Python values as nodes, like constants", () => {
+    const doc = outside();
+    const [cut] = doc.gradient_calls[0].sources[0].broken_edges;
+    const two = doc.graph.nodes.find((n) => n.id === otherInput(doc, cut.target, cut.source))!;
+    expect(two.origin).toBe("input");
+    // give it a producer, so only its origin keeps it from being folded into an edge
+    doc.graph.edges.push({ source: cut.source, target: two.id, kind: "output" });
+    for (const origin of ["input", "constant"] as const) {
+      two.origin = origin;
+      expect(foldGraph(doc, doc.gradient_calls[0]).nodes.get(two.id)?.data.kind).toBe("tensor");
+    }
+    two.origin = "op";
+    expect(foldGraph(doc, doc.gradient_calls[0]).folded.has(two.id)).toBe(true);
+  });
+
+  it("draws a capture between two folded tensors as one edge from the producer to the body's op", () => {
+    const doc = outside();
+    const call = doc.gradient_calls[0];
+    const [cut] = call.sources[0].broken_edges;
+    const square = nodeId(doc, (n) => n.op_type === "Mul" && n.id !== cut.target);
+    const squared = doc.graph.edges.find((e) => e.source === square && e.kind === "output")!.target;
+    // y is captured by a traced body as placeholder t:p, read there by an Identity whose result feeds z = _ * 2
+    call.sources[0].broken_edges = [];
+    doc.graph.nodes.push(
+      { id: "t:p", kind: "tensor", origin: "function_input", scope: "" },
+      { id: "op:id", kind: "op", op_type: "Identity", scope: "", recorded_by: ["tape:0"] },
+      { id: "t:id", kind: "tensor", origin: "op", scope: "" });
+    doc.graph.edges.push(
+      { source: squared, target: "t:p", kind: "capture", recorded_by: ["tape:0"] },
+      { source: "t:p", target: "op:id", kind: "input", recorded_by: ["tape:0"] },
+      { source: "op:id", target: "t:id", kind: "output", recorded_by: ["tape:0"] },
+      { source: "t:id", target: cut.target, kind: "input" });
+    call.nodes.push("t:p", "op:id", "t:id");
+    const g = foldGraph(doc, call, { onlyRelevant: true });
+    expect(g.folded.has(squared) && g.folded.has("t:p")).toBe(true);
+    const captured = g.edges.filter((e) => e.target === "op:id");
+    expect(captured.map((e) => [e.source, e.kind, e.via, e.members.length])).toEqual([[square, "capture", squared, 3]]);
+    expect(captured[0].recordedBy).toEqual(["tape:0"]);
+    // a fact about the placeholder lights that edge
+    expect([...evidenceFocus(g, ["t:p"]).edges]).toEqual([captured[0].id]);
+  });
+
+  it("highlights a fact's drawn nodes, the edges between them and the edges of folded tensors", () => {
+    const doc = outside();
+    const call = doc.gradient_calls[0];
+    const [cut] = call.sources[0].broken_edges;
+    const g = foldGraph(doc, call);
+    const both = evidenceFocus(g, [cut.source, cut.target]);
+    expect([...both.nodes].sort()).toEqual([cut.source, cut.target].sort());
+    expect([...both.edges]).toEqual(g.edges.filter((e) => e.source === cut.source && e.target === cut.target).map((e) => e.id));
+    // a tensor folded into an edge lights that edge
+    const [tensor] = [...g.folded.keys()];
+    const folded = evidenceFocus(g, [tensor]);
+    expect(folded.nodes.size).toBe(0);
+    expect([...folded.edges]).toEqual(g.edges.filter((e) => e.via === tensor).map((e) => e.id));
+    expect(folded.edges.size).toBe(1);
+    // nothing drawn: nothing to highlight
+    const none = evidenceFocus(g, ["t:999"]);
+    expect(none.nodes.size + none.edges.size).toBe(0);
+  });
+
+  it("opens the groups that hide a fact's nodes", () => {
+    const doc = keras();
+    const g = foldGraph(doc, doc.gradient_calls[1]);
+    const matmul = nodeId(doc, op("MatMul", "sequential/dense_1"));
+    expect([...evidenceFocus(g, [matmul]).expand].sort()).toEqual(["sequential", "sequential/dense_1"]);
   });
 });
 
