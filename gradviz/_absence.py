@@ -71,6 +71,7 @@ class AbsenceRules(GraphView):
                 continue
             outs = [t for t in G.successors(n) if G.edges[n, t]["kind"] == "output"]
             handle = next((p for p in G.predecessors(n) if G.edges[p, n].get("index") == 0), None)
+            handle = self.outer_value(handle) if handle is not None else None
             if outs and all(not G.out_degree(t) for t in outs) and handle in anc:
                 return Verdict(
                     "unassigned_tensorarray_write", self.line_of(n),

@@ -85,6 +85,17 @@ class GraphView:
                 return p
         return None
 
+    def outer_value(self, node: str) -> str:
+        """The value a traced body's placeholder stands for: follow capture and loop-variable edges
+        out to the tensor the enclosing code passed in."""
+        seen = {node}
+        while True:
+            into = [p for p in self.G.predecessors(node) if self.G.edges[p, node]["kind"] in ("capture", "call")]
+            if len(into) != 1 or into[0] in seen:
+                return node
+            node = into[0]
+            seen.add(node)
+
     def describe(self, node: str) -> str:
         """A node in the user's words: "`Mul` at train.py:12", "variable `w`", "a float32[8, 4] tensor"."""
         d = self.G.nodes[node]

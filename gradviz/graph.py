@@ -147,8 +147,9 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
         for callee, args in ([(op.callee, ins)] if op.callee else []) + bodies:
             fn = trace.graphs[callee - 1]
             for i, (a, b) in enumerate(zip(args, fn.inputs)):
-                if a not in variables and f"t:{a}" in nodes:
-                    edges.append((f"t:{a}", tensor(b), dict(kind="call", index=i, op=node)))
+                info = trace.tensors.get(a)
+                if a not in variables and info is not None and info.dtype != "resource":
+                    edges.append((tensor(a), tensor(b), dict(kind="call", index=i, op=node)))
             for i, (a, b) in enumerate(zip(fn.outputs, op.outputs)):
                 edges.append((tensor(a), f"t:{b}", dict(kind="call", index=i, op=node)))
 

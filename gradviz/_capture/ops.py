@@ -126,6 +126,9 @@ class Ops:
             scope = op_name.rpartition("/")[0] if op_name else ""
         grad = self.grad(op_type, outputs)
         callee = self.functions.running_callee() if grad == T.GRAD_CALL else 0
+        bodies: tuple[tuple[str, int], ...] = ()
+        if grad == T.GRAD_DATASET or op_type in _FUNCTIONAL:
+            bodies = self.functions.bodies(attrs, outputs, graph)
         tapes = self.tapes
         trace.ops.append(
             T.OpRecord(
@@ -143,6 +146,7 @@ class Ops:
                 tapes.in_gradient > 0,
                 callee,
                 hidden,
+                bodies,
             )
         )  # fmt: skip (positional: this runs for every op)
         if len(trace.ops) > self.max_ops:
