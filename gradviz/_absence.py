@@ -211,7 +211,8 @@ class AbsenceRules(GraphView):
             if position is not None and len(bound) > position:
                 bound = [bound[position]]
         callers = stack[level + 1 :]
-        name = call.names.get(int(end[2:])) if _suffix_level(self.trace.frame(call.frame), callers) else None
+        live = _suffix_level(self.trace.frame(call.frame), callers) is not None
+        name = call.names.get(int(end[2:])) if live else None
         if not bound and name is None:
             return loc, inner_name  # never held by a name: left out on this line
         last = None
