@@ -140,6 +140,9 @@ class Rules(AbsenceRules):
                     evidence=[Evidence(f"The path from `{expr}` crosses {self.describe(op)}, whose gradient is "
                                        "zero almost everywhere.", (op,))],
                 )  # fmt: skip
+            left = self.left_inside_py_function(path, expr)
+            if left is not None:
+                return left
             half = [n for n in path if self.G.nodes[n].get("dtype") == "float16"]
             scaled = {f"t:{t}" for t in self.trace.scaled_losses} & anc
             if half and not scaled:
@@ -159,6 +162,32 @@ class Rules(AbsenceRules):
             "unexplained", self.frame_line(call.frame), path=path,
             evidence=[Evidence(f"{seen}, {missing}.", tuple(path[:20])), *self.doubts],
         )  # fmt: skip
+
+    def left_inside_py_function(self, path: list[str], expr: str) -> Verdict | None:
+        """A ``tf.py_function`` on the path whose body took a value out of TensorFlow (``.numpy()``)
+        while it ran: TensorFlow then gives a zero gradient through it."""
+        G = self.G
+        for op in path:
+            d = G.nodes[op]
+            if d["kind"] != "op" or d["op_type"] != "EagerPyFunc":
+                continue
+            started = max((G.nodes[p].get("seq", -1) for i in G.predecessors(op) for p in G.predecessors(i)),
+                          default=-1)  # fmt: skip
+            called_at = tuple(d.get("frame") or ())
+            inside = [
+                e for e in self.trace.exports
+                if started <= e.seq <= d["seq"] and _runs_inside(self.trace.frame(e.frame), called_at)
+            ]  # fmt: skip
+            if inside:
+                e = inside[0]
+                line = self.frame_line(e.frame)
+                return Verdict(
+                    "numpy_roundtrip", line, path=path,
+                    evidence=[Evidence(f"The path from `{expr}` runs through a tf.py_function ({self.describe(op)}), "
+                                       f"whose body took the value out of TensorFlow at {source.where(line)} "
+                                       f"({e.how}); TensorFlow gives a zero gradient through such a body.", (op,))],
+                )  # fmt: skip
+        return None
 
     def cut(self, tape: T.TapeRecord, reach: set[str], targets: list[str]) -> list[Break]:
         """Broken edges from what the gradient reaches to what the target needs. Those on a
@@ -302,3 +331,8 @@ class Rules(AbsenceRules):
             if any(t in gr.forward(self.G, [start], other, self.cache) for t in targets):
                 return other
         return None
+
+
+def _runs_inside(stack: T.Frame, call: T.Frame) -> bool:
+    """Whether a user stack ran inside the call whose stack is ``call`` (a function it called)."""
+    return bool(call) and len(stack) > len(call) and tuple(stack[len(stack) - len(call) :]) == call
