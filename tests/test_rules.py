@@ -294,9 +294,9 @@ g = tape.gradient(loss, [w, v])
 """
 
 
-@pytest.mark.parametrize("origin", ["unknown", "function_input"])
-def test_absence_is_not_claimed_when_the_target_depends_on_unseen_values(tmp_path: Path, origin: str) -> None:
-    """`other` was made where gradviz could not see: w may have made it, so no unused_variable."""
+def unseen_program(tmp_path: Path, origin: str) -> Builder:
+    """UNSEEN's trace: `w` computes `h`, which nothing uses; the loss is `v * other`, and `other`
+    has the given origin."""
     b = Builder(write(tmp_path, UNSEEN))
     b.tape_at(4)
     w, v = b.variable("w", 2), b.variable("v", 3)
@@ -307,6 +307,13 @@ def test_absence_is_not_claimed_when_the_target_depends_on_unseen_values(tmp_pat
     (loss,) = b.op("Sum", [x], lines=(6,))
     b.exit()
     b.gradient(loss, [w, v], line=7, statuses=["none", "ok"])
+    return b
+
+
+@pytest.mark.parametrize("origin", ["unknown", "function_input"])
+def test_absence_is_not_claimed_when_the_target_depends_on_unseen_values(tmp_path: Path, origin: str) -> None:
+    """`other` was made where gradviz could not see: w may have made it, so no unused_variable."""
+    b = unseen_program(tmp_path, origin)
     f = finding(b)
     assert f.cause == "unexplained"
     assert f.culprit == (b.file, 7)
@@ -314,29 +321,11 @@ def test_absence_is_not_claimed_when_the_target_depends_on_unseen_values(tmp_pat
 
 
 def test_the_same_program_with_a_known_constant_is_unused_variable(tmp_path: Path) -> None:
-    b = Builder(write(tmp_path, UNSEEN))
-    b.tape_at(4)
-    w, v = b.variable("w", 2), b.variable("v", 3)
-    b.enter()
-    b.op("Mul", [b.read(w, lines=(5,))], lines=(5,))
-    other = b.constant(6, origin="constant")
-    (x,) = b.op("Mul", [b.read(v, lines=(6,)), other], lines=(6,))
-    (loss,) = b.op("Sum", [x], lines=(6,))
-    b.exit()
-    b.gradient(loss, [w, v], line=7, statuses=["none", "ok"])
-    assert finding(b).cause == "unused_variable"
+    assert finding(unseen_program(tmp_path, "constant")).cause == "unused_variable"
 
 
 def test_capture_errors_turn_an_absence_claim_into_unexplained(tmp_path: Path) -> None:
-    b = Builder(write(tmp_path, UNSEEN))
-    b.tape_at(4)
-    w, v = b.variable("w", 2), b.variable("v", 3)
-    b.enter()
-    b.op("Mul", [b.read(w, lines=(5,))], lines=(5,))
-    (x,) = b.op("Mul", [b.read(v, lines=(6,)), b.constant(6)], lines=(6,))
-    (loss,) = b.op("Sum", [x], lines=(6,))
-    b.exit()
-    b.gradient(loss, [w, v], line=7, statuses=["none", "ok"])
+    b = unseen_program(tmp_path, "constant")
     b.tr.internal_error_count = 3
     b.tr.internal_errors = ["op callback: RuntimeError('boom')"]
     f = finding(b)
