@@ -4,32 +4,60 @@ Each case is a small, realistic TensorFlow script with comment lines such as::
 
     # gradviz-expect: w status=none cause=outside_tape line=12 call=14
     # gradviz-expect: name=net/aux_head/kernel status=none cause=unused_variable line=17
+    # gradviz-expect: model.trainable_variables[4] status=none cause=unused_variable mentions=aux_pred
     # gradviz-expect: all-ok
     # gradviz-expect-exit: nonzero
+
+A source is named by its expression in the ``tape.gradient(...)`` call or by ``name=`` (a Keras
+weight path). ``status``, ``cause``, ``line`` (the culprit line) and ``call`` (the gradient call's
+line) are compared with the finding; ``mentions=<word>`` requires the finding's ``explanation`` to
+contain that word as a whole word, written as the user's code writes it (``mentions=aux_logits``):
+the word must occur in the script outside its comments, and only a ``none`` or ``zero`` expectation
+can carry it.
+
+Every case that is not ``clean_*`` has a fixed twin, ``tests/cases/fixed/<same name>.py``: the same
+script with the bug fixed as a careful engineer would fix it (and as gradviz's advice says), whose
+first line is ``# Fixed twin of ../<name>.py: <what was changed>`` and whose only expectation is
+``# gradviz-expect: all-ok``. Twins run through every per-script test (ids ``fixed/<name>``): they
+show the fix works under plain TensorFlow and that gradviz raises no false alarm on fixed code. They
+do not count as coverage of a cause.
 
 ``test_case`` runs ``python -m gradviz run <script> --json <file>`` and checks the document against
 those lines (see ``shared/CAUSES.md`` for which line is the culprit). ``test_ground_truth`` runs the
 same script under plain TensorFlow, recording what ``GradientTape.gradient`` really returned, so the
-corpus itself stays honest when TensorFlow changes. Running this file as a program
-(``python tests/test_corpus.py --truth <script> <out.json>``) is how that second test records.
+corpus itself stays honest when TensorFlow changes; gradviz is not imported there
+(``python tests/corpus_runner.py --truth <script> <out.json>`` records).
+
+Each run gets a process of its own: by default a child forked from a per-pytest-process server
+that has imported only TensorFlow, Keras and numpy (importing them is most of a run's cost), else a
+fresh interpreter. ``tests/corpus_runner.py`` says what a child does to be a fresh process and when
+a run falls back to a fresh interpreter (a warning says so); ``GRADVIZ_CORPUS_FORK=0`` turns the
+server off. With pytest-xdist (``-n 2``) each worker has its own server.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import os
 import re
-import subprocess
 import sys
+import tokenize
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_DIR = Path(__file__).resolve().parent / "cases"
-CASE_FILES = sorted(CASES_DIR.glob("*.py"))
+FIXED_DIR = CASES_DIR / "fixed"
+TOP_CASE_FILES = sorted(CASES_DIR.glob("*.py"))  # the cases proper: these cover the causes
+TWIN_FILES = sorted(FIXED_DIR.glob("*.py"))  # their fixed twins
+CASE_FILES = TOP_CASE_FILES + TWIN_FILES
 TIMEOUT_S = 180
 STATUSES = ("ok", "none", "zero")
 
@@ -37,6 +65,8 @@ pytestmark = pytest.mark.corpus
 
 _EXPECT = re.compile(r"^\s*#\s*gradviz-expect:\s*(.+?)\s*$")
 _EXPECT_EXIT = re.compile(r"^\s*#\s*gradviz-expect-exit:\s*(\S+)\s*$")
+_TWIN_HEADER = re.compile(r"^# Fixed twin of \.\./(?P<name>[^\s:/]+\.py): (?P<what>\S.*)$")
+_KEYS = ("status", "cause", "line", "call", "mentions")
 
 
 def _causes() -> tuple[str, ...]:
@@ -51,6 +81,25 @@ def _causes() -> tuple[str, ...]:
 CAUSES = _causes()
 
 
+def _load_runner() -> ModuleType:
+    """``tests/corpus_runner.py``, loaded by path so it works under any pytest import mode."""
+    name = "gradviz_corpus_runner"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent / "corpus_runner.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+corpus_runner = _load_runner()
+
+
+class CorpusFallbackWarning(UserWarning):
+    """A corpus run did not run in a fork-server child, and ran in a fresh interpreter instead."""
+
+
 @dataclass
 class Expectation:
     text: str  # the comment as written, for messages
@@ -61,6 +110,7 @@ class Expectation:
     cause: str | None = None
     line: int | None = None
     call: int | None = None
+    mentions: str | None = None  # a word the finding's explanation must contain
 
     def describe(self) -> str:
         return f"line {self.lineno}: `# gradviz-expect: {self.text}`"
@@ -112,8 +162,12 @@ def parse_case(path: Path) -> Case:
             exp.expr = _normalize_expr(head)
         for pair in pairs:
             key, sep, value = pair.partition("=")
-            if not sep or key not in ("status", "cause", "line", "call"):
+            if not sep or key not in _KEYS or not value:
                 raise ValueError(f"{path.name}:{lineno}: cannot read {pair!r} in {body!r}")
+            if getattr(exp, key) is not None:
+                raise ValueError(f"{path.name}:{lineno}: {key}= given twice in {body!r}")
+            if key in ("line", "call") and not value.isdigit():
+                raise ValueError(f"{path.name}:{lineno}: {key}= must be a line number: {pair!r}")
             setattr(exp, key, int(value) if key in ("line", "call") else value)
         if exp.status not in STATUSES:
             raise ValueError(f"{path.name}:{lineno}: status must be one of {STATUSES}: {body!r}")
@@ -121,6 +175,14 @@ def parse_case(path: Path) -> Case:
             raise ValueError(f"{path.name}:{lineno}: unknown cause {exp.cause!r} (see gradviz.schema.CAUSES)")
         if exp.status == "none" and exp.cause is None:
             raise ValueError(f"{path.name}:{lineno}: a `none` expectation must name its cause")
+        if exp.mentions is not None:
+            if exp.status == "ok":
+                raise ValueError(f"{path.name}:{lineno}: `mentions=` needs a `none` or `zero` finding: {body!r}")
+            if not _mentions(_code_without_comments(text), exp.mentions):
+                raise ValueError(
+                    f"{path.name}:{lineno}: mentions={exp.mentions} does not occur in the script's code "
+                    "(it must be written as the user's code writes it)"
+                )
         case.expectations.append(exp)
     if case.all_ok and case.expectations:
         raise ValueError(f"{path.name}: `all-ok` cannot be combined with per-source expectations")
@@ -128,6 +190,18 @@ def parse_case(path: Path) -> Case:
         raise ValueError(f"{path.name}: no `# gradviz-expect:` line")
     case.print_labels = _print_labels(ast.parse(text))
     return case
+
+
+def _mentions(text: str, word: str) -> bool:
+    """``word`` occurs in ``text`` as a whole word (``aux_logits`` is not found in ``aux_logits2``)."""
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) is not None
+
+
+def _code_without_comments(text: str) -> str:
+    """The script with its comments dropped (each token on its own, so string contents stay)."""
+    lines = iter(text.splitlines(keepends=True))
+    tokens = tokenize.generate_tokens(lambda: next(lines, ""))
+    return " ".join(t.string for t in tokens if t.type != tokenize.COMMENT)
 
 
 def _print_labels(tree: ast.AST) -> list[str]:
@@ -147,13 +221,34 @@ def _print_labels(tree: ast.AST) -> list[str]:
 
 
 def _case_id(path: Path) -> str:
-    return path.stem
+    """``<name>`` for a case, ``fixed/<name>`` for its twin."""
+    return path.relative_to(CASES_DIR).with_suffix("").as_posix()
 
 
 def _env() -> dict[str, str]:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
+
+
+@pytest.fixture(scope="session")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """This pytest process's way to run scripts: a fork server started with the tests' environment."""
+    fork = os.environ.get("GRADVIZ_CORPUS_FORK", "1") != "0"
+    r = corpus_runner.Runner(
+        env=_env(), cwd=ROOT, workdir=tmp_path_factory.mktemp("forkserver"), timeout=TIMEOUT_S, fork=fork
+    )
+    try:
+        yield r
+    finally:
+        r.close()
+
+
+def _run(runner, kind: str, args: list[str], tmp_path: Path):
+    result = runner.run(kind, args, env=_env(), outdir=tmp_path)
+    if result.note:
+        warnings.warn(CorpusFallbackWarning(result.note), stacklevel=2)
+    return result
 
 
 def _same_file(reported: str | None, script: Path) -> bool:
@@ -205,6 +300,8 @@ def _mismatch(exp: Expectation, case: Case, src: dict) -> list[str]:
         wrong.append(f"cause {src.get('cause')!r} != {exp.cause!r}")
     if exp.status == "ok" and src.get("cause") is not None:
         wrong.append(f"cause {src.get('cause')!r} on a connected source")
+    if exp.mentions is not None and not _mentions(src.get("explanation") or "", exp.mentions):
+        wrong.append(f"the explanation does not mention {exp.mentions!r}")
     if exp.line is not None:
         if src.get("culprit_line") != exp.line:
             wrong.append(f"culprit_line {src.get('culprit_line')!r} != {exp.line}")
@@ -269,18 +366,14 @@ def test_case_is_well_formed(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=_case_id)
-def test_case(path: Path, tmp_path: Path) -> None:
+def test_case(path: Path, tmp_path: Path, runner) -> None:
     case = parse_case(path)
     out = tmp_path / "doc.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "gradviz", "run", str(path), "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-        env=_env(),
-        cwd=ROOT,
+    proc = _run(runner, "gradviz", [str(path), "--json", str(out)], tmp_path)
+    tail = (
+        f"\n({proc.describe()})\n--- stdout (tail) ---\n{proc.stdout[-1500:]}"
+        f"\n--- stderr (tail) ---\n{proc.stderr[-3000:]}"
     )
-    tail = f"\n--- stdout (tail) ---\n{proc.stdout[-1500:]}\n--- stderr (tail) ---\n{proc.stderr[-3000:]}"
     if case.exit_nonzero:
         assert proc.returncode != 0, f"{path.name}: expected the script to fail, gradviz run exited 0{tail}"
     else:
@@ -290,13 +383,19 @@ def test_case(path: Path, tmp_path: Path) -> None:
     assert out.exists(), f"{path.name}: gradviz run wrote no JSON document{tail}"
     doc = json.loads(out.read_text())
     problems = check_document(case, doc)
+    # a case must not pass on a half-recorded trace
+    meta = doc.get("meta", {})
+    if meta.get("internal_errors", {}).get("count"):
+        problems.append(f"gradviz had internal errors while capturing: {meta['internal_errors']}")
+    if meta.get("capture_gaps"):
+        problems.append(f"capture hooks did not install: {meta['capture_gaps']}")
     assert not problems, (
         f"{path.name} (document headline: {doc.get('summary', {}).get('headline')!r}):\n  " + "\n  ".join(problems)
     )
 
 
 def test_corpus_covers_every_cause() -> None:
-    cases = [parse_case(p) for p in CASE_FILES]
+    cases = [parse_case(p) for p in TOP_CASE_FILES]  # fixed twins are not coverage
     per_cause = {cause: sorted(c.path.name for c in cases if cause in c.causes) for cause in CAUSES}
     thin = {cause: files for cause, files in per_cause.items() if len(files) < 2}
     assert not thin, f"causes covered by fewer than two scripts: {thin}"
@@ -305,6 +404,32 @@ def test_corpus_covers_every_cause() -> None:
     prefixes = tuple(f"{p}_" for p in (*CAUSES, "clean", "zero"))
     misnamed = sorted(c.path.name for c in cases if not c.path.name.startswith(prefixes))
     assert not misnamed, f"case files must be named <cause>_*.py, clean_*.py or zero_*.py: {misnamed}"
+
+
+def test_every_case_has_a_fixed_twin() -> None:
+    """Each non-clean case has ``fixed/<same name>``, an ``all-ok`` script that names its case."""
+    cases = {p.name for p in TOP_CASE_FILES}
+    needing = {n for n in cases if not n.startswith("clean_")}
+    twins = {p.name for p in TWIN_FILES}
+    problems = [f"{n}: no fixed twin (write fixed/{n})" for n in sorted(needing - twins)]
+    problems += [f"fixed/{n}: no case {n} beside it" for n in sorted(twins - cases)]
+    problems += [f"fixed/{n}: a clean case needs no twin" for n in sorted(twins & (cases - needing))]
+    for path in TWIN_FILES:
+        text = path.read_text()
+        lines = text.splitlines()
+        m = _TWIN_HEADER.match(lines[0]) if lines else None
+        if not m:
+            problems.append(
+                f"fixed/{path.name}: the first line must be `# Fixed twin of ../{path.name}: <what changed>`"
+            )
+        elif m.group("name") != path.name:
+            problems.append(f"fixed/{path.name}: the first line names ../{m.group('name')}, not ../{path.name}")
+        expects = [raw.strip() for raw in lines if _EXPECT.match(raw) or _EXPECT_EXIT.match(raw)]
+        if expects != ["# gradviz-expect: all-ok"]:
+            problems.append(
+                f"fixed/{path.name}: the only expectation must be `# gradviz-expect: all-ok`, found {expects}"
+            )
+    assert not problems, "fixed twins:\n  " + "\n  ".join(problems)
 
 
 # --- ground truth: what plain TensorFlow returns, independent of gradviz -------------------------
@@ -316,19 +441,12 @@ def _worst(a: str, b: str) -> str:
 
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=_case_id)
-def test_ground_truth(path: Path, tmp_path: Path) -> None:
+def test_ground_truth(path: Path, tmp_path: Path, runner) -> None:
     """The corpus must tell the truth: TF itself returns the statuses the expectations state."""
     case = parse_case(path)
     out = tmp_path / "truth.json"
-    proc = subprocess.run(
-        [sys.executable, __file__, "--truth", str(path), str(out)],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-        env=_env(),
-        cwd=ROOT,
-    )
-    tail = f"\n--- stderr (tail) ---\n{proc.stderr[-3000:]}"
+    proc = _run(runner, "truth", [str(path), str(out)], tmp_path)
+    tail = f"\n({proc.describe()})\n--- stderr (tail) ---\n{proc.stderr[-3000:]}"
     assert (proc.returncode != 0) == case.exit_nonzero, f"{path.name}: plain run exited {proc.returncode}{tail}"
     assert out.exists(), f"{path.name}: the recorder wrote nothing{tail}"
     calls = json.loads(out.read_text())
@@ -367,96 +485,3 @@ def test_ground_truth(path: Path, tmp_path: Path) -> None:
         if not case.all_ok and src["status"] != "ok" and key not in covered:
             problems.append(f"TF returned {src['status']} for a source no expectation covers: {src}")
     assert not problems, f"{path.name}:\n  " + "\n  ".join(problems)
-
-
-def _record_truth(script: str, out: str) -> int:
-    """Run ``script`` as ``__main__``, recording what every ``GradientTape.gradient`` call returned."""
-    import runpy
-    import traceback
-
-    import tensorflow as tf
-    from tensorflow.python.eager import backprop
-
-    script_path = os.path.realpath(script)
-    tree = ast.parse(Path(script_path).read_text())
-    calls: list[dict] = []
-    original = backprop.GradientTape.gradient
-
-    def status(g) -> str:
-        if g is None:
-            return "none"
-        if isinstance(g, tf.IndexedSlices):
-            g = g.values
-        if not tf.executing_eagerly() and tf.is_symbolic_tensor(g):
-            return "ok"
-        return "zero" if not tf.reduce_any(tf.not_equal(g, 0)).numpy() else "ok"
-
-    def gradient(self, target, sources, *args, **kwargs):
-        result = original(self, target, sources, *args, **kwargs)
-        frame, direct = sys._getframe(1), True
-        while frame is not None and os.path.realpath(frame.f_code.co_filename) != script_path:
-            frame, direct = frame.f_back, False
-        line = frame.f_lineno if frame is not None else None
-        flat_sources, flat_grads = tf.nest.flatten(sources), tf.nest.flatten(result)
-        is_sequence = isinstance(sources, (list, tuple, dict))
-        exprs = _written_sources(tree, line, is_sequence, len(flat_sources)) if direct and line else None
-        calls.append(
-            {
-                "line": line,
-                "sources": [
-                    {
-                        "expr": exprs[i] if exprs else None,
-                        "name": getattr(s, "path", None) or getattr(s, "name", None),
-                        "status": status(g),
-                        "symbolic": not tf.executing_eagerly(),
-                    }
-                    for i, (s, g) in enumerate(zip(flat_sources, flat_grads))
-                ],
-            }
-        )
-        return result
-
-    backprop.GradientTape.gradient = gradient
-    sys.argv = [script_path]
-    sys.path.insert(0, os.path.dirname(script_path))
-    rc = 0
-    try:
-        runpy.run_path(script_path, run_name="__main__")
-    except SystemExit as exc:
-        rc = exc.code if isinstance(exc.code, int) else 1
-    except BaseException:
-        traceback.print_exc()
-        rc = 1
-    finally:
-        backprop.GradientTape.gradient = original
-        Path(out).write_text(json.dumps(calls, indent=1))
-    return rc
-
-
-def _written_sources(tree: ast.AST, line: int, is_sequence: bool, count: int) -> list[str] | None:
-    """The sources of the ``.gradient(...)`` call on ``line`` as written, one per flattened source.
-
-    A list literal gives its elements; any other expression ``e`` gives ``e`` for a single
-    source and ``e[i]`` for a sequence (``model.trainable_variables[2]``).
-    """
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "gradient"
-            and node.lineno <= line <= node.end_lineno
-        ):
-            arg = node.args[1] if len(node.args) > 1 else {k.arg: k.value for k in node.keywords}.get("sources")
-            if isinstance(arg, (ast.List, ast.Tuple)):
-                exprs = [ast.unparse(e) for e in arg.elts]
-                return exprs if len(exprs) == count else None
-            if arg is None:
-                return None
-            if not is_sequence:
-                return [ast.unparse(arg)]
-            return [f"{ast.unparse(arg)}[{i}]" for i in range(count)]
-    return None
-
-
-if __name__ == "__main__" and sys.argv[1:2] == ["--truth"]:
-    sys.exit(_record_truth(sys.argv[2], sys.argv[3]))

@@ -313,10 +313,11 @@ describe("what a finding rests on", () => {
     expect(host.querySelector(".gv-edge.gv-hl.gv-broken")).not.toBeNull();
     expect(facts().findIndex((li) => li.classList.contains("gv-active"))).toBe(1);
 
-    // the same fact again: back to the finding's path (source, y, the Mul)
+    // the same fact again: back to the finding's path, from the source (its read, `y = x * x`) to the Mul
     click(facts()[1]);
     await rendered(host, 4);
-    expect(highlighted(host)).toEqual(["gv-op gv-outside", "gv-tensor", "gv-variable gv-status-none"]);
+    expect(highlighted(host)).toEqual(["gv-op gv-outside", "gv-op gv-recorded", "gv-op gv-recorded", "gv-tensor",
+      "gv-variable gv-status-none"]);
     expect(host.querySelector(".gv-fact.gv-active")).toBeNull();
     expect(model.get("selected_finding")).toBe("0:0");
     // a fact about nothing drawn highlights nothing of its own: the click is the card's

@@ -1,0 +1,28 @@
+# Fixed twin of ../variable_assign_maml_fast_weights.py: the adapted weights stay plain tensors (w - inner_lr * g_w) instead of new tf.Variables, so the query loss differentiates back through the inner step.
+# gradviz-expect: all-ok
+import numpy as np
+import tensorflow as tf
+
+rng = np.random.default_rng(30)
+slope = rng.normal(size=(3, 1)).astype("float32")
+x_support = tf.constant(rng.normal(size=(5, 3)), dtype=tf.float32)
+y_support = x_support @ slope
+x_query = tf.constant(rng.normal(size=(5, 3)), dtype=tf.float32)
+y_query = x_query @ slope
+
+w = tf.Variable(tf.zeros((3, 1)), name="w")
+b = tf.Variable(tf.zeros((1,)), name="b")
+inner_lr = 0.1
+
+with tf.GradientTape() as outer_tape:
+    with tf.GradientTape() as inner_tape:
+        support_loss = tf.reduce_mean(tf.square(x_support @ w + b - y_support))
+    g_w, g_b = inner_tape.gradient(support_loss, [w, b])
+    fast_w = w - inner_lr * g_w
+    fast_b = b - inner_lr * g_b
+    query_loss = tf.reduce_mean(tf.square(x_query @ fast_w + fast_b - y_query))
+
+meta_w, meta_b = outer_tape.gradient(query_loss, [w, b])
+print("query loss:", float(query_loss))
+print("meta grad w:", meta_w)
+print("meta grad b:", meta_b)
