@@ -39,6 +39,7 @@ from ._capture.ops import Ops
 from ._capture.session import Patches, Session
 from ._capture.tapes import Tapes
 from ._capture.variables import Variables
+from ._version import __version__
 from .errors import CaptureError, OptionError
 
 MIN_MAX_OPS = 1000
@@ -305,8 +306,6 @@ def _record_compile(trace: T.Trace, frames: Frames, model: Any, loss: Any) -> No
 
 def _versions() -> dict[str, str | None]:
     import tensorflow as tf
-
-    from . import __version__
 
     keras = sys.modules.get("keras")
     return {
