@@ -1,6 +1,12 @@
-"""The ``gradviz`` command: ``gradviz run SCRIPT [args] [--json FILE] [--report FILE]`` and ``gradviz demo``.
+"""The ``gradviz`` command: ``gradviz run [options] SCRIPT [args]`` and ``gradviz demo``.
 
 A thin entry point: it runs the script under :func:`gradviz.capture`, then diagnoses and writes.
+
+Arguments: gradviz's options come before the script; what follows the script is the script's
+own (``sys.argv[1:]``), as with ``python -m cProfile``. For compatibility with the documented
+``gradviz run SCRIPT --json FILE``, gradviz's own options (``--json``, ``--report``, ``--all``,
+``--max-ops``, ``--verbose``) written after the script are still gradviz's, unless a ``--`` comes
+first (before the script or after it): what follows it goes to the script untouched.
 """
 
 from __future__ import annotations
@@ -12,75 +18,97 @@ import sys
 import traceback
 from importlib import resources
 from pathlib import Path
+from types import TracebackType
 
-USAGE = "gradviz run SCRIPT.py [script args ...] [--json FILE] [--report FILE] [--all]\n       gradviz demo"
+USAGE = (
+    "gradviz run [--json FILE] [--report FILE] [--all] [--verbose] [--max-ops N] SCRIPT.py [script args ...]\n"
+    "       gradviz demo [--json FILE] [--report FILE]"
+)
+_VALUED = ("--json", "--report", "--max-ops")
+_FLAGS = ("--all", "--verbose", "-v")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one sentence and the usage, exit 2
+        sys.stderr.write(f"usage: {USAGE}\ngradviz: {message}\n")
+        raise SystemExit(2)
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="gradviz",
-        description="Explain why tf.GradientTape.gradient returned None, and show it.",
         usage=USAGE,
+        description="Explain why tf.GradientTape.gradient returned None, and show it.",
     )
-    sub = p.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="run a script under capture and diagnose its gradient calls")
+    sub = p.add_subparsers(dest="command", metavar="{run,demo}", parser_class=_Parser)
+    run = sub.add_parser("run", usage=USAGE.splitlines()[0], help="run a script under capture and diagnose it")
     run.add_argument("script", help="the Python script to run (as __main__)")
-    run.add_argument("--json", metavar="FILE", help="write the diagnosis document (JSON) here")
-    run.add_argument("--report", metavar="FILE", help="write a self-contained HTML report here")
-    run.add_argument("--all", action="store_true", help="keep the whole captured graph, not only the relevant part")
-    run.add_argument("--max-ops", type=int, default=50_000, help="bound on the op log (default 50000)")
-    demo = sub.add_parser("demo", help="run a bundled example and print its diagnosis")
-    demo.add_argument("--json", metavar="FILE")
-    demo.add_argument("--report", metavar="FILE")
+    run.add_argument("script_args", nargs=argparse.REMAINDER, help="the script's own arguments")
+    demo = sub.add_parser("demo", usage=USAGE.splitlines()[1].strip(), help="diagnose a bundled example")
+    for q in (run, demo):
+        q.add_argument("--json", metavar="FILE", help="write the diagnosis document (JSON) here")
+        q.add_argument("--report", metavar="FILE", help="write a self-contained HTML report here")
+        q.add_argument("--all", action="store_true", help="keep the whole captured graph, not only the relevant part")
+        q.add_argument("--verbose", "-v", action="store_true", help="list connected sources one by one")
+        q.add_argument("--max-ops", type=int, default=50_000, help="bound on the op log (default 50000)")
     return p
 
 
-def _split(argv: list[str]) -> tuple[list[str], list[str]]:
-    """gradviz's own options may come before or after the script; everything else is the script's."""
+def _reorder(argv: list[str]) -> list[str]:
+    """Move gradviz's own options written after the script (before any ``--``) in front of it."""
     if not argv or argv[0] != "run":
-        return argv, []
-    ours, theirs = ["run"], []
-    i = 1
-    script_seen = False
-    takes_value = {"--json", "--report", "--max-ops"}
+        return argv
+    head, i = ["run"], 1
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":  # options before the script
+        takes = argv[i] in _VALUED
+        head += argv[i : i + 1 + takes]
+        i += 1 + takes
+    if i >= len(argv) or (argv[i] == "--" and i + 1 >= len(argv)):
+        _parser().error("which script? `gradviz run` needs the path of a Python script")
+    if argv[i] == "--":  # the end of gradviz's options: all after the script is the script's
+        return [*head, *argv[i:]]
+    script, rest, i = argv[i], [], i + 1
     while i < len(argv):
         a = argv[i]
-        if a in takes_value and i + 1 < len(argv):
-            ours += [a, argv[i + 1]]
+        if a == "--":
+            rest += argv[i + 1 :]
+            break
+        if a in _VALUED and i + 1 < len(argv):
+            head += [a, argv[i + 1]]
             i += 2
             continue
-        if a == "--all" or a in ("-h", "--help"):
-            ours.append(a)
-        elif any(a.startswith(k + "=") for k in takes_value):
-            ours.append(a)
-        elif not script_seen:
-            ours.append(a)
-            script_seen = True
+        if a in _FLAGS or a.startswith(tuple(k + "=" for k in _VALUED)):
+            head.append(a)
         else:
-            theirs.append(a)
+            rest.append(a)
         i += 1
-    return ours, theirs
+    return [*head, "--", script, *rest]
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    ours, script_args = _split(argv)
-    args = _parser().parse_args(ours)
+    parser = _parser()
+    if not argv:
+        parser.print_help()
+        return 2
+    args = parser.parse_args(_reorder(argv))
+    if args.max_ops < 1:
+        parser.error(f"--max-ops {args.max_ops}: at least 1 op must be kept")
+    options = dict(json_path=args.json, report_path=args.report, all_nodes=args.all, verbose=args.verbose)
     if args.command == "run":
-        return run(
-            args.script,
-            script_args,
-            json_path=args.json,
-            report_path=args.report,
-            all_nodes=args.all,
-            max_ops=args.max_ops,
-        )
-    if args.command == "demo":
-        script = resources.files("gradviz") / "examples" / "demo.py"
-        with resources.as_file(script) as path:
-            return run(str(path), [], json_path=args.json, report_path=args.report)
-    _parser().print_help()
-    return 2
+        return run(args.script, args.script_args, max_ops=args.max_ops, **options)
+    script = resources.files("gradviz") / "examples" / "demo.py"
+    with resources.as_file(script) as path:
+        return run(str(path), [], max_ops=args.max_ops, **options)
+
+
+def use_color(stream) -> bool:
+    """Colour on a terminal, unless ``NO_COLOR`` is set; ``FORCE_COLOR`` forces it (no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
 
 
 def run(
@@ -90,6 +118,7 @@ def run(
     json_path: str | None = None,
     report_path: str | None = None,
     all_nodes: bool = False,
+    verbose: bool = False,
     max_ops: int = 50_000,
 ) -> int:
     """Run a script as ``__main__`` under capture; print the diagnosis; return the exit code."""
@@ -97,6 +126,12 @@ def run(
     if not path.is_file():
         print(f"gradviz: no such script: {script}", file=sys.stderr)
         return 2
+    try:
+        compile(path.read_bytes(), str(path), "exec")  # runpy compiles it again, as `python SCRIPT` would
+    except SyntaxError as e:  # nothing ran: say so as Python would, without gradviz's frames
+        print(f"gradviz: {path.name} has a syntax error, so nothing ran.", file=sys.stderr)
+        traceback.print_exception(type(e), e, None, file=sys.stderr)
+        return 1
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from .errors import OptionError
     from .pipeline import check_output_path, run_and_diagnose, write_json
@@ -129,7 +164,8 @@ def run(
         exit_code = 1
     out = sys.stderr if failure is not None else sys.stdout
     message = outcome.nothing_to_explain(path.name)
-    print("\n" + (f"gradviz: {message}" if message else outcome.diagnosis.to_text(color=out.isatty())), file=out)
+    text = outcome.diagnosis.to_text(color=use_color(out), verbose=verbose)
+    print("\n" + (f"gradviz: {message}" if message else text), file=out)
     if json_path:
         write_json(outcome.document, json_path)
         print(f"gradviz: wrote {json_path}", file=sys.stderr)
@@ -139,6 +175,17 @@ def run(
         save_report(outcome.document, report_path)
         print(f"gradviz: wrote {report_path}", file=sys.stderr)
     if failure is not None:
-        print("\nThe script raised (diagnosis above is of what ran until then):", file=sys.stderr)
-        traceback.print_exception(failure, file=sys.stderr)
+        print("\nThe script raised (the diagnosis above is of what ran until then):", file=sys.stderr)
+        traceback.print_exception(type(failure), failure, _user_frames(failure.__traceback__), file=sys.stderr)
     return exit_code
+
+
+def _user_frames(tb: TracebackType | None) -> TracebackType | None:
+    """The traceback from the first frame outside gradviz and runpy: the user's own frames."""
+    here = str(Path(__file__).resolve().parent)
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if not (name.startswith(here) or name.startswith("<frozen runpy>") or name.endswith("runpy.py")):
+            return tb
+        tb = tb.tb_next
+    return None

@@ -75,10 +75,11 @@ class Diagnosis:
         """The JSON contract: what ``--json``, the widget and the report all show."""
         return D.build_document(self)
 
-    def to_text(self, *, color: bool = False) -> str:
+    def to_text(self, *, color: bool = False, verbose: bool = False) -> str:
+        """The terminal text: headline, findings grouped; connected sources counted (``verbose`` lists them)."""
         from .text import render
 
-        return render(self.to_document(), color=color)
+        return render(self.to_document(), color=color, verbose=verbose)
 
 
 def diagnose(source_: Any, *, all_nodes: bool = False, max_nodes: int = DEFAULT_MAX_NODES) -> Diagnosis:

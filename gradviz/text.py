@@ -14,10 +14,12 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"\033[{_COLORS[style]}m{text}\033[0m" if color else text
 
 
-def render(doc: Any, *, color: bool = False, brief: bool = False) -> str:
-    """A readable report: the headline, then each gradient call and each missing gradient.
+def render(doc: Any, *, color: bool = False, brief: bool = False, verbose: bool = False) -> str:
+    """A readable report: the headline, then per gradient call its findings, grouped.
 
-    ``brief`` leaves out the explanation and fix (for beside the widget, which shows them).
+    Sources that share a cause, culprit line and layer are one finding listing them all;
+    connected sources collapse to a count (``verbose`` lists them). ``brief`` leaves out the
+    explanation and fix (for beside the widget, which shows them).
     """
     out = []
     labels = doc["meta"].get("file_labels") or {}
@@ -30,31 +32,14 @@ def render(doc: Any, *, color: bool = False, brief: bool = False) -> str:
         where = f"{short_name(call['file'], labels)}:{call['line']}" if call["line"] else "?"
         out.append("")
         out.append(_paint(f"tape.gradient at {where}{times}: {call['code'] or ''}".rstrip(), "bold", color))
-        for s in call["sources"]:
-            status = s["status"]
-            mark = {"ok": "ok  ", "none": "None", "zero": "zero"}[status]
-            style = {"ok": "green", "none": "red", "zero": "yellow"}[status]
-            label = s["expr"] + (f" ({s['name']})" if s.get("name") and s["name"] != s["expr"] else "")
-            line = f"  {_paint(mark, style, color)}  {label}"
-            if s["cause"]:
-                loc = f"{short_name(s['culprit_file'], labels)}:{s['culprit_line']}" if s["culprit_line"] else ""
-                line += f"  {_paint(s['cause'], style, color)}" + (f" at {loc}" if loc else "")
-            out.append(line)
-            if status != "ok":
-                if s.get("culprit_code"):
-                    out.append(_paint(f"        {s['culprit_line']:>4} | {s['culprit_code'].strip()}", "cyan", color))
-                if s.get("ran_line"):
-                    where_ran = f"{short_name(s['ran_file'], labels)}:{s['ran_line']}"
-                    out.append(_paint(f"        (the op ran at {where_ran})", "dim", color))
-                notes = [("why", s["explanation"]), ("fix", s["fix"])]
-                if s["cause"] == "unexplained":
-                    notes += [("seen", e["fact"]) for e in s.get("evidence") or []]
-                for label_, text in () if brief else notes:
-                    if text:
-                        wrapped = textwrap.wrap(
-                            text, 88, initial_indent=f"        {label_}: ", subsequent_indent=" " * 13
-                        )
-                        out.extend(wrapped)
+        for group in _groups(call["sources"]):
+            out.extend(_finding(group, labels, color=color, brief=brief))
+        connected = [s for s in call["sources"] if s["status"] == "ok"]
+        if verbose:
+            out.extend(f"  {_paint('ok  ', 'green', color)}  {_label(s)}" for s in connected)
+        elif connected:
+            many = f"{len(connected)} sources" if len(connected) > 1 else _label(connected[0])
+            out.append(f"  {_paint('ok  ', 'green', color)}  {many} connected")
     meta = doc["meta"]
     errors = meta.get("internal_errors") or {}
     if errors.get("count"):
@@ -74,3 +59,57 @@ def render(doc: Any, *, color: bool = False, brief: bool = False) -> str:
             )
         )
     return "\n".join(out)
+
+
+def _label(s: dict) -> str:
+    return s["expr"] + (f" ({s['name']})" if s.get("name") and s["name"] != s["expr"] else "")
+
+
+def _groups(sources: list[dict]) -> list[list[dict]]:
+    """The call's missing or zero sources, one group per (status, cause, culprit, layer), in order."""
+    groups: dict[tuple, list[dict]] = {}
+    for s in sources:
+        if s["status"] != "ok":
+            key = (s["status"], s["cause"], s.get("culprit_file"), s.get("culprit_line"), s.get("layer"))
+            groups.setdefault(key, []).append(s)
+    return list(groups.values())
+
+
+def _names(group: list[dict], limit: int = 4) -> str:
+    """The sources of a finding: one as written in the call; several by their names, inside their layer."""
+    layer = group[0].get("layer")
+    if len(group) == 1:
+        names = [_label(group[0])]
+    elif layer and all((s.get("name") or "").startswith(layer + "/") for s in group):
+        names = [s["name"][len(layer) + 1 :] for s in group]
+    else:
+        names = [s.get("name") or s["expr"] for s in group]
+    if len(names) > limit:
+        return ", ".join(names[: limit - 1]) + f" and {len(names) - limit + 1} more"
+    return ", ".join(names)
+
+
+def _finding(group: list[dict], labels: dict, *, color: bool, brief: bool) -> list[str]:
+    s = group[0]
+    style = {"none": "red", "zero": "yellow"}[s["status"]]
+    mark = {"none": "None", "zero": "zero"}[s["status"]]
+    line = f"  {_paint(mark, style, color)}  {_names(group)}"
+    if s.get("layer"):
+        line += f" (layer {s['layer']})"
+    if s["cause"]:
+        loc = f"{short_name(s['culprit_file'], labels)}:{s['culprit_line']}" if s["culprit_line"] else ""
+        line += f"  {_paint(s['cause'], style, color)}" + (f" at {loc}" if loc else "")
+    out = [line]
+    if s.get("culprit_code"):
+        out.append(_paint(f"        {s['culprit_line']:>4} | {s['culprit_code'].strip()}", "cyan", color))
+    if s.get("ran_line"):
+        out.append(_paint(f"        (the op ran at {short_name(s['ran_file'], labels)}:{s['ran_line']})", "dim", color))
+    if brief:
+        return out
+    notes = [("why", s["explanation"]), ("fix", s["fix"])]
+    if s["cause"] == "unexplained":
+        notes += [("seen", e["fact"]) for e in s.get("evidence") or []]
+    for label, text in notes:
+        if text:
+            out.extend(textwrap.wrap(text, 88, initial_indent=f"        {label}: ", subsequent_indent=" " * 13))
+    return out
