@@ -160,9 +160,27 @@ def _line_of(cell: CellRun, code: str) -> int:
 
 
 def _source_lines(cell: CellRun, expr: str) -> list[str]:
-    """The diagnosis lines for one source: '  None  w  outside_tape at cell [3]:7' and the like."""
-    mark = r"(?:ok|None|zero)"
-    return [ln for ln in cell.stdout.splitlines() if re.match(rf"^\s+{mark}\s+{re.escape(expr)}(?:\s|$)", ln)]
+    """The diagnosis lines that name one source: '  None  w, b  outside_tape at cell [3]:7' and the like.
+
+    Connected sources are counted, not named ('  ok    2 sources connected'): a count line stands
+    for any source that no None or zero line names.
+    """
+    out = []
+    for ln in cell.stdout.splitlines():
+        m = re.match(r"^\s+(ok|None|zero)\s+(.+?)(?:  |$)", ln)
+        if not m:
+            continue
+        said = m.group(2).removesuffix(" connected")
+        layer = re.search(r" \(layer ([^)]+)\)$", said)  # 'kernel, bias (layer dense_1)': names inside it
+        if layer:
+            said = said[: layer.start()]
+        names = [n.split(" (")[0].strip() for n in said.split(",")]
+        if layer:
+            names += [f"{layer.group(1)}/{n}" for n in names]
+        counted = m.group(1) == "ok" and re.fullmatch(r"\d+ sources", said)
+        if expr in names or counted:
+            out.append(ln)
+    return out
 
 
 # ----------------------------------------------------------------------------------- static
