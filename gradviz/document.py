@@ -179,6 +179,7 @@ def _call(c: CallDiagnosis, lines: _Lines) -> schema.GradientCall:
         "count": c.call.count,
         "unconnected_gradients": "zero" if c.call.unconnected_zero else "none",
         "sources": [_finding(f, lines) for f in c.findings],
+        "groups": c.groups,
         "nodes": list(c.nodes),
     }
 

@@ -66,6 +66,16 @@ class CallDiagnosis:
     findings: list[Finding]
     nodes: list[str]  # what a reader needs to see for this call, in graph order
 
+    @property
+    def groups(self) -> list[list[int]]:
+        """The missing or zero sources as findings a person reads: indices into ``findings`` that share
+        status, cause, culprit line and layer (a layer's kernel and bias cut at the same line are one)."""
+        groups: dict[tuple, list[int]] = {}
+        for i, f in enumerate(self.findings):
+            if f.status != "ok":
+                groups.setdefault((f.status, f.cause, f.culprit, f.layer), []).append(i)
+        return list(groups.values())
+
 
 @dataclass
 class CaptureSummary:

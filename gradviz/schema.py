@@ -169,6 +169,9 @@ class GradientCall(TypedDict):
     count: int  # how many times this call ran (a training loop calls the same line many times)
     unconnected_gradients: Literal["none", "zero"]
     sources: list[SourceFinding]
+    # the missing or zero sources as a person reads them: indices into `sources` sharing status, cause,
+    # culprit line and layer (one finding for a layer's kernel and bias), in order of first appearance
+    groups: list[list[int]]
     nodes: list[str]  # the graph nodes this call needs on screen (its targets' computation, sources, breaks)
 
 

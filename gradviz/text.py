@@ -32,8 +32,8 @@ def render(doc: Any, *, color: bool = False, brief: bool = False, verbose: bool 
         where = f"{short_name(call['file'], labels)}:{call['line']}" if call["line"] else "?"
         out.append("")
         out.append(_paint(f"tape.gradient at {where}{times}: {call['code'] or ''}".rstrip(), "bold", color))
-        for group in _groups(call["sources"]):
-            out.extend(_finding(group, labels, color=color, brief=brief))
+        for group in call["groups"]:
+            out.extend(_finding([call["sources"][i] for i in group], labels, color=color, brief=brief))
         connected = [s for s in call["sources"] if s["status"] == "ok"]
         if verbose:
             out.extend(f"  {_paint('ok  ', 'green', color)}  {_label(s)}" for s in connected)
@@ -63,16 +63,6 @@ def render(doc: Any, *, color: bool = False, brief: bool = False, verbose: bool 
 
 def _label(s: dict) -> str:
     return s["expr"] + (f" ({s['name']})" if s.get("name") and s["name"] != s["expr"] else "")
-
-
-def _groups(sources: list[dict]) -> list[list[dict]]:
-    """The call's missing or zero sources, one group per (status, cause, culprit, layer), in order."""
-    groups: dict[tuple, list[dict]] = {}
-    for s in sources:
-        if s["status"] != "ok":
-            key = (s["status"], s["cause"], s.get("culprit_file"), s.get("culprit_line"), s.get("layer"))
-            groups.setdefault(key, []).append(s)
-    return list(groups.values())
 
 
 def _names(group: list[dict], limit: int = 4) -> str:

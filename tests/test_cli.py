@@ -159,10 +159,11 @@ def test_text_groups_a_layers_variables_into_one_finding_and_counts_the_connecte
     ]
 
 
-def test_text_keeps_different_culprits_apart() -> None:
+def test_text_shows_each_group_of_the_document_as_one_finding() -> None:
     doc = json.loads((SNAPSHOTS / "keras_mlp_unused_head.json").read_text())
-    second = dict(doc["gradient_calls"][0]["sources"][5], culprit_line=99)  # bias, now broken elsewhere
-    doc["gradient_calls"][0]["sources"][5] = second
+    call = doc["gradient_calls"][0]
+    call["sources"][5]["culprit_line"] = 99  # the bias, now broken elsewhere: a group of its own
+    call["groups"] = [[4], [5]]
     findings = [line for line in render(doc).splitlines() if line.startswith("  None")]
     assert len(findings) == 2
     assert findings[0].startswith("  None  model.trainable_variables[4] (aux/kernel) (layer aux)")

@@ -333,3 +333,25 @@ def test_capture_errors_turn_an_absence_claim_into_unexplained(tmp_path: Path) -
     assert any("3 internal error" in e.fact for e in f.evidence)
     doc = diagnose(b.tr).to_document()
     assert doc["meta"]["internal_errors"] == {"count": 3, "first": ["op callback: RuntimeError('boom')"]}
+
+
+def test_findings_group_by_cause_culprit_and_layer() -> None:
+    from gradviz.result import CallDiagnosis, Finding
+
+    here, there = ("model.py", 11), ("model.py", 12)
+
+    def f(expr: str, status: str = "none", cause: str | None = "unused_variable", culprit=here, layer="aux") -> Finding:
+        return Finding(expr, None, None, status, cause, culprit if cause else None, layer=layer)
+
+    findings = [
+        f("kernel"),
+        f("ok_kernel", status="ok", cause=None),
+        f("bias"),  # same cause, line and layer as the kernel: one finding
+        f("other_layer_kernel", layer="head"),  # another layer
+        f("elsewhere", culprit=there),  # another line
+        f("zeroed", status="zero"),  # another status
+        f("stopped", cause="stop_gradient"),  # another cause
+        f("kernel_again"),
+    ]
+    call = CallDiagnosis(0, None, None, None, "", "loss", [], findings, [])  # type: ignore[arg-type]
+    assert call.groups == [[0, 2, 7], [3], [4], [5], [6]]

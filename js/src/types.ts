@@ -194,6 +194,9 @@ export interface GradientCall {
   count: number;
   unconnected_gradients: "none" | "zero";
   sources: SourceFinding[];
+  // the missing or zero sources as a person reads them: indices into `sources` sharing status, cause,
+  // culprit line and layer (one finding for a layer's kernel and bias), in order of first appearance
+  groups: number[][];
   /** the graph nodes this call needs on screen (its targets' computation, sources, breaks) */
   nodes: string[];
 }
