@@ -11,8 +11,9 @@ import {
   computeView,
   defaultExpanded,
   evidenceFocus,
-  findingFocus,
   foldGraph,
+  groupFocus,
+  groupOf,
   groupsContaining,
   parseFindingKey,
   readable,
@@ -209,21 +210,27 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     else canvas.showTop();
   }
 
-  /** What the focused finding highlights in the current graph: the chosen fact's nodes, else its path. */
+  /**
+   * What the focused finding highlights in the current graph: the chosen fact's nodes (the card shows
+   * its first source's evidence), else the paths of all its sources.
+   */
   function currentFocus(): Focus | null {
     const k = parseFindingKey(doc, focusKey);
     if (!k || k.call !== callIndex) return null;
-    const f = doc.gradient_calls[k.call].sources[k.source];
-    const fact = f.evidence?.[evidenceIndex];
-    return fact ? evidenceFocus(folded, fact.nodes) : findingFocus(folded, f);
+    const call = doc.gradient_calls[k.call];
+    const findings = groupOf(call, k.source).map((i) => call.sources[i]);
+    const fact = findings[0].evidence?.[evidenceIndex];
+    return fact ? evidenceFocus(folded, fact.nodes) : groupFocus(folded, findings);
   }
 
   /**
    * Focus finding `key` (the user clicking it again clears the focus); with `evidence` >= 0,
-   * highlight that fact of its evidence instead of its path.
+   * highlight that fact of its evidence instead of its path. The key of any source of a finding
+   * stands for the finding, whose key is its first source's (Python may set either).
    */
   function focusFinding(key: string, fromUser: boolean, evidence = -1): void {
     const k = parseFindingKey(doc, key);
+    if (k) key = `${k.call}:${groupOf(doc.gradient_calls[k.call], k.source)[0]}`;
     if (!k || (fromUser && key === focusKey && evidence === evidenceIndex)) {
       focusKey = "";
       evidenceIndex = -1;

@@ -635,6 +635,21 @@ export function findingFocus(g: FoldedGraph, f: SourceFinding): Focus {
 }
 
 /**
+ * What to highlight for a finding shared by several sources: the union of each one's focus (not the
+ * focus of their merged paths, which would light up edges between one source's path and another's).
+ */
+export function groupFocus(g: FoldedGraph, findings: SourceFinding[]): Focus {
+  const out: Focus = { nodes: new Set(), edges: new Set(), expand: new Set() };
+  for (const f of findings) {
+    const one = findingFocus(g, f);
+    one.nodes.forEach((id) => out.nodes.add(id));
+    one.edges.forEach((id) => out.edges.add(id));
+    one.expand.forEach((p) => out.expand.add(p));
+  }
+  return out;
+}
+
+/**
  * What to highlight for one fact of a finding's evidence: those of its nodes that are drawn,
  * the edges between two of them, and the edges a tensor among them was folded into. Both sets
  * are empty when none of the fact's nodes is in this graph (dropped as irrelevant or backward).
@@ -663,4 +678,20 @@ export function parseFindingKey(doc: Document, key: string): { call: number; sou
   const source = Number(m[2]);
   if (!doc.gradient_calls[call]?.sources[source]) return null;
   return { call, source };
+}
+
+/**
+ * A call's findings as a person reads them: lists of indices into `sources`, one per finding, in order.
+ * The document's `groups` (sources sharing status, cause, culprit line and layer); a document made
+ * before them gets one finding per source that is not ok. Indices that name no such source are dropped.
+ */
+export function findingGroups(call: GradientCall): number[][] {
+  if (!Array.isArray(call.groups)) return call.sources.flatMap((f, i) => (f.status !== "ok" ? [[i]] : []));
+  const isBad = (i: number): boolean => call.sources[i] !== undefined && call.sources[i].status !== "ok";
+  return call.groups.map((group) => group.filter(isBad)).filter((group) => group.length > 0);
+}
+
+/** The finding source `source` of `call` belongs to; just itself when it is in none (a connected source). */
+export function groupOf(call: GradientCall, source: number): number[] {
+  return findingGroups(call).find((group) => group.includes(source)) ?? [source];
 }

@@ -3,7 +3,7 @@
  * Every string from the document goes in as text (see dom.ts), never as markup.
  */
 import { ellipsize, h } from "./dom";
-import type { DisplayEdge, DisplayNode, FoldedGraph, Group, ViewEdge } from "./model";
+import { findingGroups, type DisplayEdge, type DisplayNode, type FoldedGraph, type Group, type ViewEdge } from "./model";
 import { formatShape } from "./render";
 import type { Document, GradientCall, NodeData, SourceFinding } from "./types";
 
@@ -116,6 +116,10 @@ function callTitle(doc: Document, c: GradientCall): string {
   return `${loc}${code}${bad ? ` (${bad} missing/zero)` : " (all ok)"}`;
 }
 
+/**
+ * The selected call's findings: one card per group of sources that share status, cause, culprit
+ * line and layer (`call.groups`), keyed by its first source; `activeKey` is the active card's key.
+ */
 export function renderFindings(doc: Document, callIndex: number, activeKey: string, on: FindingHandlers): HTMLElement {
   const section = h("div", { class: "gv-section gv-findings" }, h("h3", null, "Findings"));
   const calls = doc.gradient_calls;
@@ -142,15 +146,10 @@ export function renderFindings(doc: Document, callIndex: number, activeKey: stri
     const text = doc.summary.all_connected ? doc.summary.headline : "All gradients of this call are connected.";
     section.appendChild(h("div", { class: "gv-allok" }, `✓ ${text}`));
   }
-  // Sources that break at the same place for the same reason share one card.
-  const cards = new Map<string, { keys: string[]; findings: SourceFinding[] }>();
-  for (const [f, i] of bad) {
-    const k = [f.status, f.cause, f.culprit_file, f.culprit_line, f.fix].join("\u0000");
-    const card = cards.get(k) ?? cards.set(k, { keys: [], findings: [] }).get(k)!;
-    card.keys.push(`${callIndex}:${i}`);
-    card.findings.push(f);
+  for (const group of findingGroups(call)) {
+    const key = `${callIndex}:${group[0]}`;
+    section.appendChild(renderFinding(doc, group.map((i) => call.sources[i]), key, key === activeKey, on));
   }
-  for (const c of cards.values()) section.appendChild(renderFinding(doc, c.findings, c.keys, activeKey, on));
   if (ok.length) {
     const list = h("div", { class: "gv-oklist" });
     for (const [f, i] of ok) {
@@ -164,20 +163,19 @@ export function renderFindings(doc: Document, callIndex: number, activeKey: stri
   return section;
 }
 
-/** One card for one or more sources with the same diagnosis; shows the active (or first) one's text. */
-function renderFinding(doc: Document, findings: SourceFinding[], keys: string[], activeKey: string, on: FindingHandlers): HTMLElement {
-  const at = Math.max(0, keys.indexOf(activeKey));
-  const f = findings[at];
-  const key = keys[at];
+/**
+ * One card for the sources of one finding: what they are, then the first one's cause, line,
+ * explanation, fix and evidence (the group shares cause and line). `key` is the first source's.
+ */
+function renderFinding(doc: Document, findings: SourceFinding[], key: string, active: boolean, on: FindingHandlers): HTMLElement {
+  const f = findings[0];
   // "unexplained" is gradviz saying it does not know: no red, no verdict.
   const unexplained = f.cause === "unexplained";
-  const card = h("div", { class: `gv-finding gv-${f.status}${unexplained ? " gv-unexplained" : ""}${keys.includes(activeKey) ? " gv-active" : ""}`,
+  const card = h("div", { class: `gv-finding gv-${f.status}${unexplained ? " gv-unexplained" : ""}${active ? " gv-active" : ""}`,
     tabindex: 0, role: "button", "data-key": key },
     h("div", { class: "gv-finding-head" },
       h("span", { class: `gv-chip gv-${f.status}` }, f.status === "none" ? "None" : "zero"),
-      h("span", { class: "gv-expr" }, f.expr),
-      f.name && f.name !== f.expr ? h("span", { class: "gv-hint" }, f.name) : null,
-      findings.length > 1 ? h("span", { class: "gv-hint" }, `and ${findings.length - 1} more`) : null),
+      ...sourceNames(findings)),
     f.cause ? h("div", { class: "gv-finding-cause" },
       h("span", { class: `gv-chip gv-cause${unexplained ? " gv-unexplained" : ""}`,
         title: unexplained ? "gradviz could not tell why this gradient is missing" : null }, f.cause),
@@ -185,9 +183,8 @@ function renderFinding(doc: Document, findings: SourceFinding[], keys: string[],
       ranAt(doc, f)) : null,
     f.culprit_code ? h("code", { class: "gv-code" }, f.culprit_code.trim()) : null,
     f.explanation ? h("p", { class: "gv-expl" }, ...inlineCode(f.explanation)) : null,
-    renderEvidence(f, key, key === activeKey ? (on.activeEvidence ?? -1) : -1, on),
+    renderEvidence(f, key, active ? (on.activeEvidence ?? -1) : -1, on),
     f.fix ? h("p", { class: "gv-fix" }, h("b", null, "Fix: "), ...inlineCode(f.fix)) : null);
-  if (findings.length > 1) card.appendChild(sourceChips(findings, keys, activeKey, on));
   const pick = (): void => on.onFinding(key);
   card.addEventListener("click", pick);
   card.addEventListener("keydown", (ev) => {
@@ -197,6 +194,25 @@ function renderFinding(doc: Document, findings: SourceFinding[], keys: string[],
     }
   });
   return card;
+}
+
+/** Names past this many are counted ("and 3 more"), as in the terminal text; the tooltip lists them all. */
+const NAMES_SHOWN = 4;
+
+/**
+ * The sources of a finding, as the terminal text names them: one as written in the call (and its
+ * variable's name); several by their names, relative to their layer when they all sit in it (the
+ * layer named once: "kernel, bias", "layer aux").
+ */
+function sourceNames(findings: SourceFinding[]): (HTMLElement | null)[] {
+  const f = findings[0];
+  if (findings.length === 1) return [h("span", { class: "gv-expr" }, f.expr), f.name && f.name !== f.expr ? h("span", { class: "gv-hint" }, f.name) : null];
+  const layer = f.layer;
+  const inLayer = !!layer && findings.every((x) => (x.name ?? "").startsWith(`${layer}/`));
+  const names = findings.map((x) => (inLayer ? x.name!.slice(layer!.length + 1) : x.name ?? x.expr));
+  const shown = names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN - 1).join(", ")} and ${names.length - NAMES_SHOWN + 1} more` : names.join(", ");
+  const all = findings.map((x) => (x.name && x.name !== x.expr ? `${x.expr} (${x.name})` : x.expr)).join("\n");
+  return [h("span", { class: "gv-expr", title: all }, shown), layer ? h("span", { class: "gv-hint" }, `layer ${layer}`) : null];
 }
 
 /** "ran at file:line": where the breaking op itself ran, when that is not the culprit line (a helper). */
@@ -246,31 +262,6 @@ function renderEvidence(f: SourceFinding, key: string, active: number, on: Findi
   });
   return h("div", { class: "gv-evidence" },
     h("div", { class: "gv-evidence-title" }, f.cause === "unexplained" ? "What gradviz saw" : "Evidence"), list);
-}
-
-const CHIPS_SHOWN = 12;
-
-function sourceChips(findings: SourceFinding[], keys: string[], activeKey: string, on: FindingHandlers): HTMLElement {
-  const list = h("div", { class: "gv-oklist" });
-  const add = (i: number): void => {
-    const chip = h("span", { class: `gv-okitem gv-bad${keys[i] === activeKey ? " gv-active" : ""}`, title: findings[i].name ?? "" }, findings[i].expr);
-    chip.addEventListener("click", (ev) => {
-      ev.stopPropagation();
-      on.onFinding(keys[i]);
-    });
-    list.appendChild(chip);
-  };
-  findings.slice(0, CHIPS_SHOWN).forEach((_, i) => add(i));
-  if (findings.length > CHIPS_SHOWN) {
-    const more = h("button", null, `+${findings.length - CHIPS_SHOWN} more`);
-    more.addEventListener("click", (ev) => {
-      ev.stopPropagation();
-      more.remove();
-      for (let i = CHIPS_SHOWN; i < findings.length; i++) add(i);
-    });
-    list.appendChild(more);
-  }
-  return h("div", null, h("div", { class: "gv-hint", style: "margin-top:6px" }, `${findings.length} sources with this diagnosis:`), list);
 }
 
 // ---------------------------------------------------------------- details

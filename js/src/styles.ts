@@ -234,7 +234,6 @@ body > .gradviz-root.gv-standalone { height: 100vh; }
 .gradviz-root .gv-okitem { font-family: var(--gv-mono); font-size: 11px; padding: 1px 6px; border-radius: 3px; cursor: pointer;
   background: var(--gv-ok-bg); color: var(--gv-ok); border: 1px solid transparent; }
 .gradviz-root .gv-okitem.gv-active { border-color: var(--gv-accent); }
-.gradviz-root .gv-okitem.gv-bad { background: var(--gv-none-bg); color: var(--gv-none); }
 .gradviz-root .gv-allok { font-size: 14px; font-weight: 650; color: var(--gv-ok); padding: 6px 0; }
 .gradviz-root table.gv-props { border-collapse: collapse; width: 100%; font-size: 12px; }
 .gradviz-root table.gv-props th { text-align: left; font-weight: 500; color: var(--gv-fg3); padding: 2px 8px 2px 0; vertical-align: top; white-space: nowrap; }

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { emptyDocument, mount } from "../src/app";
 import { createLocalModel, type LocalModel } from "../src/local-model";
 import { SCHEMA_VERSION, type Document } from "../src/types";
-import { kerasGrouped, noGradientCall, nodeId, op, outsideTape, persistentTapeAll, variable } from "./documents";
+import { kerasGrouped, kerasMlpUnusedHead, noGradientCall, nodeId, op, outsideTape, persistentTapeAll, variable } from "./documents";
 
 const XSS = "<img src=x onerror=alert(1)>";
 const cleanups: (() => void)[] = [];
@@ -379,6 +379,101 @@ describe("what a finding rests on", () => {
     model.set("document", { ...doc });
     await rendered(host, 3);
     expect(host.querySelector(".gv-ran")!.textContent).toBe(`ran at ${f.culprit_file}:12`);
+  });
+});
+
+describe("findings shared by several sources", () => {
+  /** The drawn variables that are highlighted, by the text they show. */
+  const litVariables = (host: HTMLElement): string[] =>
+    [...host.querySelectorAll(".gv-node.gv-variable.gv-hl")].map((g) => g.querySelector("text")!.textContent!).sort();
+
+  it("shows a layer's kernel and bias as one card, and its click highlights both", async () => {
+    const doc = kerasMlpUnusedHead();
+    const kernel = doc.gradient_calls[0].sources[4];
+    const { host, model } = setup(doc);
+    await rendered(host);
+    const cards = [...host.querySelectorAll<HTMLElement>(".gv-finding")];
+    expect(cards).toHaveLength(1);
+    const [card] = cards;
+    expect(card.dataset.key).toBe("0:4");
+    const head = card.querySelector(".gv-finding-head")!;
+    expect(head.querySelector(".gv-expr")!.textContent).toBe("kernel, bias");
+    expect(head.querySelector(".gv-expr")!.getAttribute("title")).toBe(
+      "model.trainable_variables[4] (aux/kernel)\nmodel.trainable_variables[5] (aux/bias)");
+    expect(head.querySelector(".gv-hint")!.textContent).toBe("layer aux");
+    // the first source's cause, line, explanation and fix: the group shares cause and line
+    expect(card.querySelector(".gv-chip.gv-cause")!.textContent).toBe("unused_variable");
+    expect(card.querySelector(".gv-where")!.textContent).toBe("keras_mlp_unused_head.py:11");
+    expect(card.querySelector(".gv-expl")!.textContent).toBe(kernel.explanation.replace(/`/g, ""));
+    expect(card.querySelector(".gv-fix")!.textContent).toBe(`Fix: ${kernel.fix.replace(/`/g, "")}`);
+
+    click(card);
+    expect(model.get("selected_finding")).toBe("0:4");
+    await rendered(host, 2); // aux's group opened to show them
+    expect(host.querySelector(".gv-finding")!.classList.contains("gv-active")).toBe(true);
+    // both variables lit, each still marked None in the graph
+    expect(litVariables(host)).toEqual(["✗ aux/bias", "✗ aux/kernel"]);
+    expect(host.querySelectorAll(".gv-node.gv-variable.gv-hl.gv-status-none")).toHaveLength(2);
+    const litEdges = host.querySelectorAll(".gv-edge.gv-hl").length;
+
+    // one card per source: its click lights one variable and fewer edges
+    doc.gradient_calls[0].groups = [[4], [5]];
+    model.set("selected_finding", "");
+    model.set("document", { ...doc });
+    await rendered(host, 3);
+    expect(host.querySelectorAll(".gv-finding")).toHaveLength(2);
+    click(host.querySelector(".gv-finding")!);
+    await rendered(host, 4);
+    expect(litVariables(host)).toEqual(["✗ aux/kernel"]);
+    expect(host.querySelectorAll(".gv-edge.gv-hl").length).toBeLessThan(litEdges);
+  });
+
+  it("selects a finding's card from the key of any of its sources, set from Python", async () => {
+    const doc = kerasMlpUnusedHead();
+    const { host, model } = setup(doc, { selected_finding: "0:5" });
+    await rendered(host);
+    const active = (): HTMLElement[] => [...host.querySelectorAll<HTMLElement>(".gv-finding.gv-active")];
+    expect(active().map((c) => c.dataset.key)).toEqual(["0:4"]);
+    expect(litVariables(host)).toHaveLength(2);
+    // the model keeps what Python set
+    expect(model.get("selected_finding")).toBe("0:5");
+    model.set("selected_finding", "");
+    await vi.waitFor(() => expect(active()).toEqual([]));
+    model.set("selected_finding", "0:5");
+    await vi.waitFor(() => expect(active()).toHaveLength(1));
+    await vi.waitFor(() => expect(litVariables(host)).toHaveLength(2));
+    // a click on the selected card clears the selection, as for any card
+    click(active()[0]);
+    expect(model.get("selected_finding")).toBe("");
+    expect(active()).toEqual([]);
+  });
+
+  it("keeps the first source's evidence clickable", async () => {
+    const doc = kerasMlpUnusedHead();
+    const { host, model } = setup(doc);
+    await rendered(host);
+    const facts = (): HTMLElement[] => [...host.querySelectorAll<HTMLElement>(".gv-finding .gv-fact")];
+    expect(facts().map((li) => li.textContent)).toEqual(doc.gradient_calls[0].sources[4].evidence.map((e) => e.fact.replace(/`/g, "")));
+    const i = facts().findIndex((li) => li.getAttribute("role") === "button");
+    expect(i).toBeGreaterThanOrEqual(0);
+    click(facts()[i]);
+    expect(model.get("selected_finding")).toBe("0:4");
+    await rendered(host, 2);
+    expect(facts()[i].classList.contains("gv-active")).toBe(true);
+    expect(host.querySelector(".gv-focusing")).not.toBeNull();
+  });
+
+  it("shows one card per missing source for a document made before groups", async () => {
+    const doc: Partial<Document> = kerasMlpUnusedHead();
+    for (const c of doc.gradient_calls!) delete (c as Partial<typeof c>).groups;
+    const { host, model } = setup(doc as Document);
+    await rendered(host);
+    const cards = [...host.querySelectorAll<HTMLElement>(".gv-finding")];
+    expect(cards.map((c) => c.dataset.key)).toEqual(["0:4", "0:5"]);
+    expect(cards.map((c) => c.querySelector(".gv-finding-head")!.textContent)).toEqual([
+      "Nonemodel.trainable_variables[4]aux/kernel", "Nonemodel.trainable_variables[5]aux/bias"]);
+    model.set("selected_finding", "0:5");
+    await vi.waitFor(() => expect(host.querySelector<HTMLElement>(".gv-finding.gv-active")?.dataset.key).toBe("0:5"));
   });
 });
 

@@ -8,6 +8,7 @@
  */
 import { SCHEMA_VERSION, type Document, type NodeData } from "../src/types";
 import kerasGroupedJson from "../../tests/snapshots/keras_grouped.json";
+import kerasMlpUnusedHeadJson from "../../tests/snapshots/keras_mlp_unused_head.json";
 import noGradientCallJson from "../../tests/snapshots/no_gradient_call.json";
 import outsideTapeJson from "../../tests/snapshots/outside_tape.json";
 import persistentTapeAllJson from "../../tests/snapshots/persistent_tape_all.json";
@@ -31,6 +32,11 @@ export const outsideTape = produced("outside_tape", outsideTapeJson);
  * of the accuracy (None: the path crosses ArgMax, non_differentiable_op).
  */
 export const kerasGrouped = produced("keras_grouped", kerasGroupedJson);
+/**
+ * A Keras functional MLP (layer hidden) with two heads, main and aux, the loss using main only:
+ * aux's kernel and bias (sources 4 and 5) are None, unused_variable, one group `[4, 5]`.
+ */
+export const kerasMlpUnusedHead = produced("keras_mlp_unused_head", kerasMlpUnusedHeadJson);
 /** Two connected calls on a persistent tape, captured with --all: backward ops included. */
 export const persistentTapeAll = produced("persistent_tape_all", persistentTapeAllJson);
 /** A program that made no gradient call. */

@@ -5,7 +5,10 @@ import {
   defaultExpanded,
   evidenceFocus,
   findingFocus,
+  findingGroups,
   foldGraph,
+  groupFocus,
+  groupOf,
   groupsContaining,
   groupWideLevels,
   parseFindingKey,
@@ -14,8 +17,8 @@ import {
   scopePrefixes,
   searchNodes,
 } from "../src/model";
-import type { Document, NodeData } from "../src/types";
-import { kerasGrouped as keras, nodeId, op, outsideTape as outside, persistentTapeAll, variable } from "./documents";
+import type { Document, GradientCall, NodeData } from "../src/types";
+import { kerasGrouped as keras, kerasMlpUnusedHead, nodeId, op, outsideTape as outside, persistentTapeAll, variable } from "./documents";
 
 /** The shortest run of edges from `from` to `to` in the document, as node ids. */
 function route(doc: Document, from: string, to: string): string[] {
@@ -246,6 +249,35 @@ describe("search and focus", () => {
     expect(reluOut.via).not.toBeNull();
     expect(focus.edges.has(reluOut.id)).toBe(true);
     expect([...focus.expand].sort()).toEqual(["metrics", "sequential", "sequential/dense", "sequential/dense_1"]);
+  });
+
+  it("groups a call's findings as the document does, one per missing source without groups", () => {
+    const call = kerasMlpUnusedHead().gradient_calls[0];
+    expect(findingGroups(call)).toEqual([[4, 5]]);
+    expect(groupOf(call, 5)).toEqual([4, 5]);
+    expect(groupOf(call, 0)).toEqual([0]); // connected: a finding of its own
+    // indices that name no missing source are dropped, and so are groups left empty
+    expect(findingGroups({ ...call, groups: [[0, 4], [9], [5]] })).toEqual([[4], [5]]);
+    const older: Partial<GradientCall> = { ...call };
+    delete older.groups;
+    expect(findingGroups(older as GradientCall)).toEqual([[4], [5]]);
+    expect(groupOf(older as GradientCall, 5)).toEqual([5]);
+  });
+
+  it("highlights every source of a finding: the union of their paths", () => {
+    const doc = kerasMlpUnusedHead();
+    const call = doc.gradient_calls[0];
+    const [kernel, bias] = [call.sources[4], call.sources[5]];
+    const g = foldGraph(doc, call);
+    const focus = groupFocus(g, [kernel, bias]);
+    const one = findingFocus(g, kernel);
+    const other = findingFocus(g, bias);
+    expect(focus.nodes).toEqual(new Set([...one.nodes, ...other.nodes]));
+    expect(focus.edges).toEqual(new Set([...one.edges, ...other.edges]));
+    expect(focus.expand).toEqual(new Set([...one.expand, ...other.expand]));
+    expect(focus.nodes.has(kernel.node!) && focus.nodes.has(bias.node!)).toBe(true);
+    expect(one.nodes.has(bias.node!)).toBe(false);
+    expect(focus.edges.size).toBeGreaterThan(one.edges.size);
   });
 
   it("parses finding keys and rejects bad ones", () => {
