@@ -151,10 +151,13 @@ class AbsenceRules(GraphView):
         tape = self.trace.tapes[call.tape]
         evidence = [Evidence(f"No captured path leads from `{expr}` to the target, which uses other sources.",
                              tuple(targets))]  # fmt: skip
-        derived = nx.descendants(G, node) if node in G else set()
-        ends = [n for n in derived if G.nodes[n]["kind"] == "tensor" and not G.out_degree(n) and gr.is_floating(G, n)]
+        derived = {n for n in nx.descendants(G, node) if self.while_asked(n, call, tape)} if node in G else set()
+        ends = [
+            n for n in derived
+            if G.nodes[n]["kind"] == "tensor" and gr.is_floating(G, n) and not any(v in derived for v in G.successors(n))
+        ]  # fmt: skip
         if not ends:
-            evidence.append(Evidence(f"Nothing computed from `{expr}` was used while the program ran.", ()))
+            evidence.append(Evidence(f"Nothing computed from `{expr}` was used while the tape recorded.", ()))
             skip = self.skipped_layer_branch(src)
             if skip is not None:
                 line, attr = skip
@@ -175,13 +178,25 @@ class AbsenceRules(GraphView):
                     (end,),
                 )
             )
-            return Verdict("unused_variable", line, evidence=evidence, subject=key, path=self.path(node, derived))
+            return Verdict("unused_variable", line, evidence=evidence, subject=key, path=self.path(node, derived),
+                           hint="compile_loss")  # fmt: skip
         culprit, name = self.dropped_at(end, call, tape, anc)
         label = f"`{name}`" if name else self.describe(end)
         evidence.append(Evidence(f"What `{expr}` computed ends in {label}, which nothing on the way to the "
                                  "target uses.", (end,)))  # fmt: skip
         return Verdict("unused_variable", culprit or self.target_line(targets, tape), evidence=evidence,
                        subject=name, path=self.path(node, derived))  # fmt: skip
+
+    def while_asked(self, n: str, call: T.GradientCallRecord, tape: T.TapeRecord) -> bool:
+        """Whether ``n`` was computed by the time the gradient was asked and, in the tape's own
+        context, after the tape opened: a weight printed after ``fit`` or a warm-up ``model(x)``
+        before the tape is not where the target left the source out."""
+        G = self.G
+        op = n if G.nodes[n]["kind"] == "op" else self.producer(n)
+        if op is None:
+            return True
+        d = G.nodes[op]
+        return d["seq"] <= call.seq and (d["graph"] != tape.graph or d["seq"] >= tape.entered)
 
     def dropped_at(
         self, end: str, call: T.GradientCallRecord, tape: T.TapeRecord, anc: set[str]

@@ -20,6 +20,7 @@ How a missing gradient is explained, in order:
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
 
 from . import graph as gr
@@ -47,6 +48,16 @@ PRIORITY = (
     "unexplained",
 )
 _TAPE_CAUSES = frozenset({"outside_tape", "stop_recording"})
+
+
+# What the tape never watched or cannot differentiate: no path the gradient takes, whatever the edges.
+_UNWATCHED = frozenset({"not_watched_tensor", "non_trainable_variable", "watch_accessed_variables_false",
+                        "integer_dtype"})  # fmt: skip
+# Causes that stand without a broken edge: what the tape watched, the dtypes, a zero-gradient op.
+_NO_EDGE_NEEDED = frozenset(
+    {"not_watched_tensor", "non_trainable_variable", "watch_accessed_variables_false", "integer_dtype",
+     "non_differentiable_op"}
+)  # fmt: skip
 
 
 class Rules(AbsenceRules):
@@ -126,6 +137,48 @@ class Rules(AbsenceRules):
                 v.path = self.path(node, (reach & anc) | {n for e in v.broken for n in e[:2]})
             return v
         return self.not_connected(call, src, node, targets, anc, expr)
+
+    def structural_zero(self, call: T.GradientCallRecord, src: T.SourceRecord, node: str, expr: str) -> Verdict | None:
+        """Inside a tf.function TensorFlow's gradient is a graph tensor whose values gradviz never
+        sees. It is zero for every input when the graph leaves no way around: every path crosses an
+        op whose gradient is zero (``tf.sign``), or a definite break that TensorFlow turned into
+        zeros (``unconnected_gradients=ZERO``, a loop body). Then the verdict for a zero; else None."""
+        G = self.G
+        if src.value_known or node not in G:
+            return None
+        tape = self.trace.tapes[call.tape]
+        targets = [f"t:{t}" for t in call.targets]
+        v = self.verdict(call, dataclasses.replace(src, status="zero"), node, expr)
+        reach = gr.forward(G, [node], tape, self.cache)
+        if (
+            v.cause not in _UNWATCHED
+            and any(t in reach for t in targets)
+            and self.reaches_around_zeros(node, targets, tape)
+        ):
+            return None
+        if v.cause in (None, "unexplained", "float16_underflow", "unused_variable", "target_not_connected"):
+            return None
+        if v.cause not in _NO_EDGE_NEEDED and not v.broken:
+            return None  # a cut cause must show its cut
+        v.evidence.insert(0, Evidence(
+            f"Inside a tf.function gradviz does not see the values of the gradient TensorFlow gave for `{expr}`; "
+            "the graph leaves it no way to the target that carries a nonzero gradient, so it is zero for every input.",
+            (node,),
+        ))  # fmt: skip
+        return v
+
+    def reaches_around_zeros(self, node: str, targets: list[str], tape: T.TapeRecord) -> bool:
+        """Whether a gradient can reach a target from ``node`` without crossing a zero-gradient op."""
+        G = self.G
+        seen, queue = {node}, deque([node])
+        while queue:
+            u = queue.popleft()
+            for v in G.successors(u):
+                if v in seen or G.nodes[v].get("grad") == T.GRAD_ZERO or gr.edge_break(G, u, v, tape) is not None:
+                    continue
+                seen.add(v)
+                queue.append(v)
+        return any(t in seen for t in targets)
 
     def connected(
         self, call: T.GradientCallRecord, src: T.SourceRecord, node: str, reach: set[str], anc: set[str], expr: str
@@ -266,7 +319,14 @@ class Rules(AbsenceRules):
                     Evidence(f"Mending this alone is not enough: further on, {self.break_fact(further[0], expr)}",
                              further[0][:2])
                 )  # fmt: skip
-        return Verdict(cause, culprit, cut, evidence, ran_at=ran_at, path=[])
+        hint = None
+        if cause == "non_differentiable_op":
+            lookup = self.lookup_using(u)
+            if lookup is not None:  # float ids cast back to integers for an embedding lookup
+                evidence.append(Evidence(f"The integer values become the indices of {self.describe(lookup)}.",
+                                         (lookup,)))  # fmt: skip
+                hint = "embedding_ids"
+        return Verdict(cause, culprit, cut, evidence, ran_at=ran_at, path=[], hint=hint)
 
     def break_fact(self, edge: Break, expr: str) -> str:
         u, v, cause = edge

@@ -109,17 +109,23 @@ class GraphView:
         return f"a {d.get('dtype', '?')}{shape} tensor{at}"
 
     def lookup_using(self, node: str) -> str | None:
-        """A gather/embedding lookup that takes this integer value (or one made from it) as indices."""
-        if node not in self.G:
+        """A gather/embedding lookup that takes this value as indices, through the index plumbing a
+        layer adds (Keras casts ids to float and back, wraps negative ids): integer values, and
+        values that casts made."""
+        G = self.G
+        if node not in G:
             return None
         seen, queue = {node}, deque([(node, 0)])
         while queue:
             n, depth = queue.popleft()
-            for v in self.G.successors(n):
-                d = self.G.nodes[v]
-                if d["kind"] == "op" and "Gather" in d["op_type"] and self.G.edges[n, v].get("index") == 1:
+            for v in G.successors(n):
+                d = G.nodes[v]
+                if d["kind"] == "op" and "Gather" in d["op_type"] and G.edges[n, v].get("index") == 1:
                     return v
-                if v not in seen and depth < 6 and not gr.is_floating(self.G, v if d["kind"] != "op" else n):
+                if v in seen or depth >= 12:
+                    continue
+                plumbing = d["kind"] == "op" or not gr.is_floating(G, v) or G.nodes[n].get("op_type") == "Cast"
+                if plumbing:
                     seen.add(v)
                     queue.append((v, depth + 1))
         return None
@@ -223,10 +229,16 @@ def _capture_doubts(trace: T.Trace) -> list[Evidence]:
     for gap in trace.capture_gaps:
         out.append(Evidence(f"gradviz could not hook {gap}.", ()))
     if trace.other_threads:
-        where = ", ".join(source.where((f, int(n))) for f, _, n in (w.rpartition(":") for w in trace.other_threads))
+        where = ", ".join(_thread_place(w) for w in trace.other_threads)
         out.append(Evidence(f"TensorFlow also ran on other threads (at {where}); gradviz records only the thread "
                             "that started the capture, and a tape only records its own thread.", ()))  # fmt: skip
     return out
+
+
+def _thread_place(where: str) -> str:
+    """``file:line`` as the user reads it; other notes (``library code``) as they are."""
+    file, _, line = where.rpartition(":")
+    return source.where((file, int(line))) if file and line.isdigit() else where
 
 
 def _base_name(name: str) -> str:

@@ -163,17 +163,20 @@ def run(
     if failure is not None:
         exit_code = 1
     out = sys.stderr if failure is not None else sys.stdout
-    message = outcome.nothing_to_explain(path.name)
-    text = outcome.diagnosis.to_text(color=use_color(out), verbose=verbose)
-    print("\n" + (f"gradviz: {message}" if message else text), file=out)
+    wrote = []  # the files first: the document is what a failure further on must not lose
     if json_path:
         write_json(outcome.document, json_path)
-        print(f"gradviz: wrote {json_path}", file=sys.stderr)
+        wrote.append(json_path)
     if report_path:
         from .report import save_report
 
         save_report(outcome.document, report_path)
-        print(f"gradviz: wrote {report_path}", file=sys.stderr)
+        wrote.append(report_path)
+    message = outcome.nothing_to_explain(path.name)
+    text = outcome.diagnosis.to_text(color=use_color(out), verbose=verbose)
+    print("\n" + (f"gradviz: {message}" if message else text), file=out)
+    for name in wrote:
+        print(f"gradviz: wrote {name}", file=sys.stderr)
     if failure is not None:
         print("\nThe script raised (the diagnosis above is of what ran until then):", file=sys.stderr)
         traceback.print_exception(type(failure), failure, _user_frames(failure.__traceback__), file=sys.stderr)

@@ -156,9 +156,13 @@ def _finding(rules: Rules, call: T.GradientCallRecord, src: T.SourceRecord, expr
     f = Finding(expr=expr, name=src.name, node=node if node in G else None, status=src.status)
     if node in G and G.nodes[node]["kind"] == "variable":
         f.layer = G.nodes[node]["name"].rpartition("/")[0] or None
-    if src.status == "ok":
-        return f  # TensorFlow's own result is the ground truth
-    v = rules.verdict(call, src, node, expr)
+    if src.status == "ok":  # TensorFlow's own result is the ground truth ...
+        v = rules.structural_zero(call, src, node, expr)  # ... unless it was a graph tensor, unseen
+        if v is None:
+            return f
+        f.status = "zero"
+    else:
+        v = rules.verdict(call, src, node, expr)
     f.cause, f.culprit, f.ran_at, f.subject, f.hint = v.cause, v.culprit, v.ran_at, v.subject, v.hint
     f.broken_edges, f.evidence = v.broken, v.evidence
     f.path = v.path or rules.path(node, {n for e in v.broken for n in e[:2]})

@@ -108,8 +108,10 @@ def _non_trainable(*, x: str, at: str, code: str, **_: Any) -> tuple[str, str]:
         f"`{x}` is a variable with `trainable=False` (created at {at}{code}). Tapes only watch trainable "
         "variables by themselves; Keras' non-trainable weights (such as BatchNorm's moving statistics) are "
         "like this on purpose.",
-        f"If `{x}` should learn, create it with `trainable=True` (or set `layer.trainable = True`); otherwise "
-        f"call `tape.watch({x})` inside the tape, or leave it out of the gradient call.",
+        f"If `{x}` should learn, create it with `trainable=True` (a plain `tf.Variable` can also be passed to "
+        "`tape.watch`); otherwise ask only for the trainable weights (`model.trainable_variables`, not "
+        "`model.weights`). BatchNorm's moving statistics are updated by assignment, not by gradients: no "
+        "gradient reaches them even when watched.",
     )
 
 
@@ -129,7 +131,15 @@ def _stop_gradient(*, x: str, at: str, code: str, **_: Any) -> tuple[str, str]:
     )
 
 
-def _non_differentiable(*, x: str, at: str, code: str, culprit_code: str, **_: Any) -> tuple[str, str]:
+def _non_differentiable(
+    *, x: str, at: str, code: str, culprit_code: str, hint: str | None, **_: Any
+) -> tuple[str, str]:
+    if hint == "embedding_ids":
+        return (
+            f"`{x}` reaches the target only as the ids of an embedding lookup (at {at}{code}): the embedding "
+            "casts them to integers to select rows of its table, and a row index has no gradient, float or not.",
+            _EMBEDDING_FIX,
+        )
     fix = (
         "Replace it with a differentiable stand-in: softmax (or Gumbel-softmax) weights instead of argmax/"
         "argsort indices, a straight-through estimator (`x + tf.stop_gradient(tf.round(x) - x)`), or keep "
@@ -149,15 +159,20 @@ def _non_differentiable(*, x: str, at: str, code: str, culprit_code: str, **_: A
     )
 
 
+_EMBEDDING_FIX = (
+    "Differentiate with respect to the embedding output instead: compute `emb = embedding(ids)`, call "
+    "`tape.watch(emb)` and run the rest of the model on `emb`, then ask `tape.gradient(score, emb)` "
+    "(sum over the embedding axis for one number per token)."
+)
+
+
 def _integer_dtype(*, x: str, at: str, code: str, hint: str | None, **_: Any) -> tuple[str, str]:
     if hint == "embedding_ids":
         return (
             f"`{x}` holds integer token ids (made at {at}{code}); they only select rows of an embedding "
             "table, so there is no gradient with respect to them. Casting them to float does not help: the "
             "embedding casts them back to integers.",
-            "Differentiate with respect to the embedding output instead: compute `emb = embedding(ids)`, call "
-            "`tape.watch(emb)` and run the rest of the model on `emb`, then ask `tape.gradient(score, emb)` "
-            "(sum over the embedding axis for one number per token).",
+            _EMBEDDING_FIX,
         )
     return (
         f"`{x}` or the target is integer-typed (made at {at}{code}); gradients are only defined for "
@@ -220,6 +235,15 @@ def _unused(*, x: str, at: str, code: str, subject: str | None, hint: str | None
             f"under the condition at {at}{code}; the condition did not hold, so `{subject}` never ran.",
             f"If `{subject}` is meant to run, fix the condition at {at}; if it is not, do not build it (or set it "
             f"`trainable=False`) and leave its weights out of the gradient call.",
+        )
+    if subject and hint == "compile_loss":
+        return (
+            f"`{x}` never contributed to the loss: what it computed ends in the model output `{subject}`, and "
+            f"the loss given to `compile` at {at}{code} has no entry for `{subject}`, so `fit` never "
+            "differentiates it.",
+            f'Give `{subject}` a loss in `compile`: add `"{subject}": <a loss>` to the `loss={{...}}` dict (and '
+            f"a weight in `loss_weights` if you use them); if the output is not meant to be trained, leave it out "
+            "of the model's outputs.",
         )
     if subject:
         return (

@@ -93,6 +93,7 @@ class SourceRecord:
     name: str | None
     status: str  # ok | none | zero
     trainable: bool | None = None
+    value_known: bool = True  # False inside a tf.function: TF gave a symbolic gradient, its values unseen
     path: tuple[Any, ...] = ()  # where it sits in the sources structure: (2,), ("encoder", 0)
 
 

@@ -546,7 +546,19 @@ def record_truth(script: str, out: str) -> int:
         record(xs, result, "gradients")
         return result
 
+    originals = {name: getattr(backprop.GradientTape, name) for name in ("jacobian", "batch_jacobian")}
+
+    def jacobian_of(name: str):
+        def jacobian(self, target, sources, *args, **kwargs):
+            result = originals[name](self, target, sources, *args, **kwargs)
+            record(sources, result, name)  # the gradient calls TensorFlow makes inside are its own
+            return result
+
+        return jacobian
+
     backprop.GradientTape.gradient = gradient
+    for name in originals:
+        setattr(backprop.GradientTape, name, jacobian_of(name))
     tf.gradients = gradients
     sys.argv = [script_path]
     sys.path.insert(0, os.path.dirname(script_path))
@@ -560,6 +572,8 @@ def record_truth(script: str, out: str) -> int:
         rc = 1
     finally:
         backprop.GradientTape.gradient = original
+        for name, fn in originals.items():
+            setattr(backprop.GradientTape, name, fn)
         tf.gradients = original_gradients
         Path(out).write_text(json.dumps(calls, indent=1))
     return rc
@@ -581,7 +595,7 @@ def _written_sources(tree, line: int, is_sequence: bool, count: int, method: str
             and node.func.attr == method
             and node.lineno <= line <= node.end_lineno
         ):
-            keyword = "sources" if method == "gradient" else "xs"
+            keyword = {"gradients": "xs", "batch_jacobian": "source"}.get(method, "sources")
             arg = node.args[1] if len(node.args) > 1 else {k.arg: k.value for k in node.keywords}.get(keyword)
             if isinstance(arg, (ast.List, ast.Tuple)):
                 exprs = [ast.unparse(e) for e in arg.elts]

@@ -373,3 +373,43 @@ def test_a_clean_capture_has_no_internal_errors_and_no_gaps() -> None:
         mlp_step(steps=2)
     assert cap.trace.internal_error_count == 0
     assert cap.trace.capture_gaps == []
+
+
+def test_a_symbolic_gradient_is_zero_only_when_no_path_avoids_a_zero_gradient_op() -> None:
+    """Inside a tf.function the values are unseen: `tf.sign` on the only path makes the gradient zero,
+    while a second path around it (`w * tf.sign(w)`) keeps it a real gradient."""
+    v, u = tf.Variable([0.5, -1.5]), tf.Variable([0.5, -1.5])
+
+    @tf.function
+    def grads():
+        with tf.GradientTape() as tape:
+            only_sign = tf.reduce_sum(tf.sign(v) * 3.0)
+            around = tf.reduce_sum(u * tf.sign(u))
+        return tape.gradient([only_sign, around], [v, u])
+
+    with capture() as cap:
+        g_v, g_u = grads()
+    assert not np.any(g_v.numpy()) and np.all(g_u.numpy() != 0)  # what TensorFlow itself returned
+    by_expr = {f.expr: f for f in gradviz.diagnose(cap.trace).findings}
+    assert (by_expr["v"].status, by_expr["v"].cause) == ("zero", "non_differentiable_op")
+    assert any("does not see the values" in e.fact for e in by_expr["v"].evidence)
+    assert (by_expr["u"].status, by_expr["u"].cause) == ("ok", None)
+
+
+def test_jacobians_are_recorded_as_the_users_gradient_calls() -> None:
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    w = tf.Variable([[0.5], [0.25]])
+    with capture() as cap:
+        with tf.GradientTape(persistent=True) as tape:
+            y = tf.matmul(x, w)
+        tape.jacobian(y, w)
+        tape.batch_jacobian(y, x)  # x never watched: TensorFlow gives zeros
+    calls = gradviz.diagnose(cap.trace).calls
+    assert [c.code for c in calls] == [
+        "tape.jacobian(y, w)",
+        "tape.batch_jacobian(y, x)  # x never watched: TensorFlow gives zeros",
+    ]
+    assert [(f.expr, f.status, f.cause) for c in calls for f in c.findings] == [
+        ("w", "ok", None),
+        ("x", "zero", "not_watched_tensor"),
+    ]

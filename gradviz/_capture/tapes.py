@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import trace as T
 from .frames import called_from_tensorflow
-from .values import dtype_of, gradient_status, is_variable, shape_of, variable_name
+from .values import dtype_of, gradient_status, is_symbolic, is_variable, shape_of, variable_name
 from .variables import forget_when_gone
 
 _NAME_FRAMES = 4  # user frames whose locals name tensors at a gradient call
@@ -110,10 +110,34 @@ class Tapes:
             session.guard(tapes.gradient_called, tape, target, sources, result, unconnected_gradients, None)
             return result
 
+        def jacobian_of(name: str) -> Any:
+            original = getattr(GradientTape, name)
+
+            def jacobian(tape: Any, target: Any, source: Any, *args: Any, **kwargs: Any) -> Any:
+                """``jacobian`` / ``batch_jacobian``: recorded as the user's gradient call; the
+                ``tape.gradient`` calls TensorFlow makes inside it are its own."""
+                if not session.is_capturing_thread():
+                    return original(tape, target, source, *args, **kwargs)
+                unconnected = kwargs.get("unconnected_gradients", args[0] if args else None)
+                tapes.in_gradient += 1
+                try:
+                    result = original(tape, target, source, *args, **kwargs)
+                except BaseException as e:
+                    tapes.in_gradient -= 1
+                    session.guard(tapes.gradient_called, tape, target, source, None, unconnected, e)
+                    raise
+                tapes.in_gradient -= 1
+                session.guard(tapes.gradient_called, tape, target, source, result, unconnected, None)
+                return result
+
+            return jacobian, original
+
         for name, fn in (("__enter__", __enter__), ("__exit__", __exit__), ("watch", watch), ("reset", reset)):
             patches.patch(GradientTape, name, fn, orig[name])
         patches.patch(GradientTape, "stop_recording", stop_recording, orig_stop)
         patches.patch(GradientTape, "gradient", gradient, orig["gradient"])
+        for name in ("jacobian", "batch_jacobian"):
+            patches.patch(GradientTape, name, *jacobian_of(name))
 
     # ---------------------------------------------------------------- tape state
     def record_of(self, tape: Any) -> T.TapeRecord:
@@ -212,6 +236,7 @@ class Tapes:
                     id=sid, is_variable=is_var, dtype=dtype_of(s), shape=shape_of(s),
                     name=variable_name(s) if is_var else None, status=gradient_status(g),
                     trainable=bool(s.trainable) if is_var else None, path=tuple(path),
+                    value_known=not is_symbolic(g),
                 )
             )  # fmt: skip
         watched = []

@@ -88,6 +88,11 @@ def is_variable(x: Any) -> bool:
     return hasattr(x, "handle") and hasattr(x, "trainable")
 
 
+def is_symbolic(g: Any) -> bool:
+    """A gradient TensorFlow gave as a graph tensor (inside a tf.function): its values are unseen."""
+    return g is not None and getattr(getattr(g, "values", g), "_numpy", None) is None
+
+
 def gradient_status(g: Any) -> str:
     """``none``, ``zero`` or ``ok`` for one result of ``tape.gradient``."""
     if g is None:
