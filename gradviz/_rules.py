@@ -54,10 +54,7 @@ _TAPE_CAUSES = frozenset({"outside_tape", "stop_recording"})
 _UNWATCHED = frozenset({"not_watched_tensor", "non_trainable_variable", "watch_accessed_variables_false",
                         "integer_dtype"})  # fmt: skip
 # Causes that stand without a broken edge: what the tape watched, the dtypes, a zero-gradient op.
-_NO_EDGE_NEEDED = frozenset(
-    {"not_watched_tensor", "non_trainable_variable", "watch_accessed_variables_false", "integer_dtype",
-     "non_differentiable_op"}
-)  # fmt: skip
+_NO_EDGE_NEEDED = _UNWATCHED | {"non_differentiable_op"}
 
 
 class Rules(AbsenceRules):

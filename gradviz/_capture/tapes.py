@@ -93,22 +93,27 @@ class Tapes:
                     if rec is not None:
                         tapes._pause(rec.id, -1)
 
+        def recorded(run: Any, tape: Any, target: Any, sources: Any, unconnected: Any) -> Any:
+            """Run TensorFlow's ``gradient``/``jacobian`` (``run()``), then record it as the user's call."""
+            if not session.is_capturing_thread():
+                return run()
+            tapes.in_gradient += 1
+            try:
+                result = run()
+            except BaseException as e:
+                tapes.in_gradient -= 1
+                session.guard(tapes.gradient_called, tape, target, sources, None, unconnected, e)
+                raise
+            tapes.in_gradient -= 1
+            session.guard(tapes.gradient_called, tape, target, sources, result, unconnected, None)
+            return result
+
         def gradient(
             tape: Any, target: Any, sources: Any, output_gradients: Any = None, unconnected_gradients: Any = None
         ) -> Any:
             kwargs = {} if unconnected_gradients is None else {"unconnected_gradients": unconnected_gradients}
-            if not session.is_capturing_thread():
-                return orig["gradient"](tape, target, sources, output_gradients, **kwargs)
-            tapes.in_gradient += 1
-            try:
-                result = orig["gradient"](tape, target, sources, output_gradients, **kwargs)
-            except BaseException as e:
-                tapes.in_gradient -= 1
-                session.guard(tapes.gradient_called, tape, target, sources, None, unconnected_gradients, e)
-                raise
-            tapes.in_gradient -= 1
-            session.guard(tapes.gradient_called, tape, target, sources, result, unconnected_gradients, None)
-            return result
+            run = lambda: orig["gradient"](tape, target, sources, output_gradients, **kwargs)  # noqa: E731
+            return recorded(run, tape, target, sources, unconnected_gradients)
 
         def jacobian_of(name: str) -> Any:
             original = getattr(GradientTape, name)
@@ -116,19 +121,9 @@ class Tapes:
             def jacobian(tape: Any, target: Any, source: Any, *args: Any, **kwargs: Any) -> Any:
                 """``jacobian`` / ``batch_jacobian``: recorded as the user's gradient call; the
                 ``tape.gradient`` calls TensorFlow makes inside it are its own."""
-                if not session.is_capturing_thread():
-                    return original(tape, target, source, *args, **kwargs)
                 unconnected = kwargs.get("unconnected_gradients", args[0] if args else None)
-                tapes.in_gradient += 1
-                try:
-                    result = original(tape, target, source, *args, **kwargs)
-                except BaseException as e:
-                    tapes.in_gradient -= 1
-                    session.guard(tapes.gradient_called, tape, target, source, None, unconnected, e)
-                    raise
-                tapes.in_gradient -= 1
-                session.guard(tapes.gradient_called, tape, target, source, result, unconnected, None)
-                return result
+                run = lambda: original(tape, target, source, *args, **kwargs)  # noqa: E731
+                return recorded(run, tape, target, source, unconnected)
 
             return jacobian, original
 
