@@ -24,8 +24,16 @@ USAGE = (
     "gradviz run [--json FILE] [--report FILE] [--all] [--verbose] [--max-ops N] SCRIPT.py [script args ...]\n"
     "       gradviz demo [--json FILE] [--report FILE]"
 )
-_VALUED = ("--json", "--report", "--max-ops")
-_FLAGS = ("--all", "--verbose", "-v")
+# gradviz's own options (for `run` and `demo`): the parser and the reordering of `run`'s arguments read them here.
+_OPTIONS: tuple[tuple[tuple[str, ...], dict], ...] = (
+    (("--json",), dict(metavar="FILE", help="write the diagnosis document (JSON) here")),
+    (("--report",), dict(metavar="FILE", help="write a self-contained HTML report here")),
+    (("--all",), dict(action="store_true", help="keep the whole captured graph, not only the relevant part")),
+    (("--verbose", "-v"), dict(action="store_true", help="list connected sources one by one")),
+    (("--max-ops",), dict(type=int, default=50_000, help="bound on the op log (default 50000)")),
+)
+_FLAGS = tuple(f for flags, kw in _OPTIONS if kw.get("action") == "store_true" for f in flags)
+_VALUED = tuple(f for flags, kw in _OPTIONS if kw.get("action") != "store_true" for f in flags)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,11 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("script_args", nargs=argparse.REMAINDER, help="the script's own arguments")
     demo = sub.add_parser("demo", usage=USAGE.splitlines()[1].strip(), help="diagnose a bundled example")
     for q in (run, demo):
-        q.add_argument("--json", metavar="FILE", help="write the diagnosis document (JSON) here")
-        q.add_argument("--report", metavar="FILE", help="write a self-contained HTML report here")
-        q.add_argument("--all", action="store_true", help="keep the whole captured graph, not only the relevant part")
-        q.add_argument("--verbose", "-v", action="store_true", help="list connected sources one by one")
-        q.add_argument("--max-ops", type=int, default=50_000, help="bound on the op log (default 50000)")
+        for flags, keywords in _OPTIONS:
+            q.add_argument(*flags, **keywords)
     return p
 
 
