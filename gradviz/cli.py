@@ -68,6 +68,8 @@ def _reorder(argv: list[str]) -> list[str]:
         takes = argv[i] in _VALUED
         head += argv[i : i + 1 + takes]
         i += 1 + takes
+    if any(a in ("-h", "--help") for a in head):
+        return head  # argparse prints run's help
     if i >= len(argv) or (argv[i] == "--" and i + 1 >= len(argv)):
         _parser().error("which script? `gradviz run` needs the path of a Python script")
     if argv[i] == "--":  # the end of gradviz's options: all after the script is the script's

@@ -64,6 +64,15 @@ def test_run_without_a_script_says_so_in_one_sentence(capsys: pytest.CaptureFixt
     assert err[-1] == "gradviz: which script? `gradviz run` needs the path of a Python script"
 
 
+def test_run_help_is_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for flag in ("-h", "--help"):
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["run", flag])
+        assert exit_.value.code == 0
+        out = capsys.readouterr().out
+        assert out.startswith("usage: gradviz run [") and "--max-ops" in out
+
+
 def test_a_missing_script_and_a_bad_bound_are_one_sentence_each(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["run", "no_such_script.py"]) == 2
     assert capsys.readouterr().err.strip() == "gradviz: no such script: no_such_script.py"
