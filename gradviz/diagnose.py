@@ -132,10 +132,11 @@ def _diagnose_call(rules: Rules, index: int, call: T.GradientCallRecord, tape: T
     frame = rules.trace.frame(call.frame)
     loc = frame[0] if frame else None
     exprs = source.call_exprs(loc[0], loc[1], [s.path for s in call.sources]) if loc else None
+    tape_name = (source.tape_name(*loc) if loc else None) or "tape"
     findings = []
     for k, src in enumerate(call.sources):
         expr = (exprs[1][k] if exprs else None) or src.name or f"sources[{k}]"
-        findings.append(_finding(rules, call, src, expr))
+        findings.append(_finding(rules, call, src, expr, tape_name))
     targets = [f"t:{t}" for t in call.targets if f"t:{t}" in rules.G]
     return CallDiagnosis(
         index=index,
@@ -150,7 +151,7 @@ def _diagnose_call(rules: Rules, index: int, call: T.GradientCallRecord, tape: T
     )
 
 
-def _finding(rules: Rules, call: T.GradientCallRecord, src: T.SourceRecord, expr: str) -> Finding:
+def _finding(rules: Rules, call: T.GradientCallRecord, src: T.SourceRecord, expr: str, tape_name: str) -> Finding:
     node = f"v:{src.id}" if src.is_variable else f"t:{src.id}"
     G = rules.G
     f = Finding(expr=expr, name=src.name, node=node if node in G else None, status=src.status)
@@ -167,7 +168,7 @@ def _finding(rules: Rules, call: T.GradientCallRecord, src: T.SourceRecord, expr
     f.broken_edges, f.evidence = v.broken, v.evidence
     f.path = v.path or rules.path(node, {n for e in v.broken for n in e[:2]})
     f.explanation, f.fix = E.explain(f, culprit_code=source.line(*f.culprit) if f.culprit else "",
-                                     unconnected_zero=call.unconnected_zero)  # fmt: skip
+                                     unconnected_zero=call.unconnected_zero, tape=tape_name)  # fmt: skip
     return f
 
 

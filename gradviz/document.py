@@ -142,7 +142,7 @@ def _node(
         shape = a.get("shape")
         base.update(
             label=a["name"], name=a["name"], dtype=a["dtype"], trainable=bool(a["trainable"]),
-            shape=list(shape) if shape is not None else None, scope=a["name"].rpartition("/")[0],
+            shape=list(shape) if shape is not None else None, scope=a.get("scope", ""),
             recorded_by=recorded_by,
         )  # fmt: skip
     return base  # type: ignore[return-value]
@@ -180,6 +180,7 @@ def _call(c: CallDiagnosis, lines: _Lines) -> schema.GradientCall:
         "unconnected_gradients": "zero" if c.call.unconnected_zero else "none",
         "sources": [_finding(f, lines) for f in c.findings],
         "groups": c.groups,
+        "group_labels": c.group_labels,
         "nodes": list(c.nodes),
     }
 

@@ -36,9 +36,17 @@ def _numpy_names(code: str) -> list[str]:
     )
 
 
-def explain(finding: Any, *, culprit_code: str = "", unconnected_zero: bool = False) -> tuple[str, str]:
-    """(explanation, fix) for a finding, quoting the culprit line's code when known."""
+def explain(
+    finding: Any, *, culprit_code: str = "", unconnected_zero: bool = False, tape: str = "tape"
+) -> tuple[str, str]:
+    """(explanation, fix) for a finding, quoting the culprit line's code when known.
+
+    ``tape`` is the name the user's code gives the tape (``d_tape``), so that fixes read as their code.
+    """
     x = finding.expr
+    # What the prose calls the source: its variable name when the call only indexes a list of them
+    # (`aux_head/kernel`, not `model.trainable_variables[28]`); code in a fix keeps the expression.
+    who = finding.name if finding.name and re.search(r"\]\s*$", x) else x
     cause = finding.cause
     at = _at(finding.culprit)
     code = f" (`{culprit_code.strip()}`)" if culprit_code.strip() else ""
@@ -69,43 +77,51 @@ def explain(finding: Any, *, culprit_code: str = "", unconnected_zero: bool = Fa
     if words is None:
         return f"The gradient with respect to `{x}` is missing ({cause}).", ""
     explanation, fix = words(
-        x=x, at=at, code=code, hint=hint, subject=subject, finding=finding, culprit_code=culprit_code
+        x=x,
+        who=who,
+        tape=tape,
+        at=at,
+        code=code,
+        hint=hint,
+        subject=subject,
+        finding=finding,
+        culprit_code=culprit_code,
     )
     return explanation + zero_note, fix
 
 
-def _outside_tape(*, x: str, at: str, code: str, finding: Any, **_: Any) -> tuple[str, str]:
+def _outside_tape(*, who: str, tape: str, at: str, code: str, finding: Any, **_: Any) -> tuple[str, str]:
     ran = getattr(finding, "ran_at", None)
     helper = f" (the op itself ran at line {ran[1]}, inside a function called there)" if ran else ""
     return (
-        f"`{x}` reaches the target only through {at}{code}{helper}, which ran while the tape was not "
-        "recording (before the `with tf.GradientTape()` block, after it, or inside the `tape.gradient(...)` "
+        f"`{who}` reaches the target only through {at}{code}{helper}, which ran while `{tape}` was not "
+        f"recording (before its `with tf.GradientTape()` block, after it, or inside the `{tape}.gradient(...)` "
         "arguments). The tape only differentiates what it recorded.",
-        f"Move {at} inside the `with tf.GradientTape() as tape:` block, and compute the target there too; "
-        "call `tape.gradient` after the block ends.",
+        f"Move {at} inside the `with tf.GradientTape() as {tape}:` block, and compute the target there too; "
+        f"call `{tape}.gradient` after the block ends.",
     )
 
 
-def _stop_recording(*, x: str, at: str, code: str, **_: Any) -> tuple[str, str]:
+def _stop_recording(*, who: str, tape: str, at: str, code: str, **_: Any) -> tuple[str, str]:
     return (
-        f"The path from `{x}` to the target runs through {at}{code}, inside `with tape.stop_recording():`. "
+        f"The path from `{who}` to the target runs through {at}{code}, inside `with {tape}.stop_recording():`. "
         "Ops run there are not recorded, so no gradient passes through them.",
-        f"Move {at} out of the `tape.stop_recording()` block if the gradient should flow through it.",
+        f"Move {at} out of the `{tape}.stop_recording()` block if the gradient should flow through it.",
     )
 
 
-def _not_watched_tensor(*, x: str, at: str, code: str, **_: Any) -> tuple[str, str]:
+def _not_watched_tensor(*, x: str, tape: str, at: str, code: str, **_: Any) -> tuple[str, str]:
     return (
         f"`{x}` is a plain tensor (made at {at}{code}), not a variable. A tape watches trainable variables "
         "automatically but a tensor only if you call `tape.watch` on it before it is used.",
-        f"Add `tape.watch({x})` as the first line inside the `with tf.GradientTape() as tape:` block, or "
+        f"Add `{tape}.watch({x})` as the first line inside the `with tf.GradientTape() as {tape}:` block, or "
         f"make `{x}` a `tf.Variable`.",
     )
 
 
-def _non_trainable(*, x: str, at: str, code: str, **_: Any) -> tuple[str, str]:
+def _non_trainable(*, x: str, who: str, at: str, code: str, **_: Any) -> tuple[str, str]:
     return (
-        f"`{x}` is a variable with `trainable=False` (created at {at}{code}). Tapes only watch trainable "
+        f"`{who}` is a variable with `trainable=False` (created at {at}{code}). Tapes only watch trainable "
         "variables by themselves; Keras' non-trainable weights (such as BatchNorm's moving statistics) are "
         "like this on purpose.",
         f"If `{x}` should learn, create it with `trainable=True` (a plain `tf.Variable` can also be passed to "
@@ -115,11 +131,11 @@ def _non_trainable(*, x: str, at: str, code: str, **_: Any) -> tuple[str, str]:
     )
 
 
-def _watch_false(*, x: str, at: str, code: str, **_: Any) -> tuple[str, str]:
+def _watch_false(*, x: str, who: str, tape: str, at: str, code: str, **_: Any) -> tuple[str, str]:
     return (
         f"The tape was created at {at}{code} with `watch_accessed_variables=False`, so it only watches what "
-        f"you pass to `tape.watch`, and `{x}` was never watched.",
-        f"Call `tape.watch({x})` inside the tape before `{x}` is used, or drop `watch_accessed_variables=False`.",
+        f"you pass to `{tape}.watch`, and `{who}` was never watched.",
+        f"Call `{tape}.watch({x})` inside the tape before it is used, or drop `watch_accessed_variables=False`.",
     )
 
 
@@ -228,17 +244,19 @@ def _variable_assign(*, x: str, at: str, code: str, culprit_code: str, **_: Any)
     )
 
 
-def _unused(*, x: str, at: str, code: str, subject: str | None, hint: str | None, **_: Any) -> tuple[str, str]:
+def _unused(
+    *, x: str, who: str, at: str, code: str, subject: str | None, hint: str | None, **_: Any
+) -> tuple[str, str]:
     if subject and hint == "skipped_branch":
         return (
-            f"`{x}` never contributed to the target: it belongs to `self.{subject}`, which the model calls only "
+            f"`{who}` never contributed to the target: it belongs to `self.{subject}`, which the model calls only "
             f"under the condition at {at}{code}; the condition did not hold, so `{subject}` never ran.",
             f"If `{subject}` is meant to run, fix the condition at {at}; if it is not, do not build it (or set it "
             f"`trainable=False`) and leave its weights out of the gradient call.",
         )
     if subject and hint == "compile_loss":
         return (
-            f"`{x}` never contributed to the loss: what it computed ends in the model output `{subject}`, and "
+            f"`{who}` never contributed to the loss: what it computed ends in the model output `{subject}`, and "
             f"the loss given to `compile` at {at}{code} has no entry for `{subject}`, so `fit` never "
             "differentiates it.",
             f'Give `{subject}` a loss in `compile`: add `"{subject}": <a loss>` to the `loss={{...}}` dict (and '
@@ -247,13 +265,13 @@ def _unused(*, x: str, at: str, code: str, subject: str | None, hint: str | None
         )
     if subject:
         return (
-            f"`{x}` never contributed to the target: what it computed ends in `{subject}`, and {at}{code}, "
+            f"`{who}` never contributed to the target: what it computed ends in `{subject}`, and {at}{code}, "
             f"where the target is computed, leaves `{subject}` out.",
             f"Add a term for `{subject}` to the loss (for example `loss += aux_weight * "
             f"loss_fn(y, {subject})`), or stop building and computing it and leave `{x}` out of the sources.",
         )
     return (
-        f"`{x}` never contributed to the target: the computation at {at}{code} does not use it (a layer built "
+        f"`{who}` never contributed to the target: the computation at {at}{code} does not use it (a layer built "
         "but not called, a branch that skips it, or an output that is ignored).",
         f"Use `{x}` (or its layer) in the computation of the loss, or leave it out of the sources (for Keras, "
         "remove the unused layer or set it `trainable=False`).",

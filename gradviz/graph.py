@@ -79,6 +79,7 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
         return node
 
     reads: dict[int, list[tuple[int, int, str]]] = {}  # variable -> (graph, seq, reading node)
+    read_scopes: dict[int, list[str]] = {}  # variable -> the name scopes of the ops that read it, in order
     assigns: dict[int, list[tuple[int, int, str]]] = {}  # variable -> (graph, seq, assign op node)
     resources: dict[int, list[tuple[int, int, str]]] = {}  # other resource -> (graph, seq, op writing it)
     from_backward: set[int] = set()  # tensors computed from a gradient (optimizer updates)
@@ -116,6 +117,7 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
                 elif op.grad in (T.GRAD_READ, T.GRAD_CALL, T.GRAD_DATASET):
                     edges.append((variable(tid), node, dict(kind="read", index=i, op=node)))
                     reads.setdefault(tid, []).append((op.graph, op.seq, node))
+                    read_scopes.setdefault(tid, []).append(op.scope)
                 continue
             info = trace.tensors.get(tid)
             if info is not None and info.dtype == "resource":
@@ -137,6 +139,7 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
                 t = tensor(tid)
                 edges.append((variable(vid), t, dict(kind="read", index=0, op=node)))
                 reads.setdefault(vid, []).append((op.graph, op.seq, t))
+                read_scopes.setdefault(vid, []).append(op.scope)
         if op.grad == T.GRAD_CUSTOM:  # the tape takes these outputs from the custom op, not their first maker
             overridden.update((t, node) for t in op.outputs)
             custom = trace.custom_gradients.get(op.seq)
@@ -196,6 +199,9 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
                 if f"t:{src}" in nodes:
                     edges.append((f"t:{src}", node, dict(kind="numpy", index=0, export=earlier[-1], op=None)))
                     nodes[node]["origin"] = "numpy"
+    for node, d in nodes.items():
+        if d["kind"] == "variable":
+            d["scope"] = layer_scope(d["name"], read_scopes.get(int(node[2:]), ()))
     if overridden:
         edges = [e for e in edges if e[2]["kind"] != "output" or overridden.get(int(e[1][2:]), e[0]) == e[0]]
     for node, d in nodes.items():
@@ -204,6 +210,21 @@ def build_graph(trace: T.Trace) -> nx.DiGraph:
     G.add_nodes_from(nodes.items())
     G.add_edges_from(edges)
     return G
+
+
+def layer_scope(name: str, read_in: Iterable[str]) -> str:
+    """Where a variable belongs in the model's nesting: the name scope of the layer that reads it.
+
+    A Keras 3 variable's path names its layer (``aux_head/kernel``) but not always the models around
+    it, while the layer's ops run in the full scope (``functional/aux_head``). The first read whose
+    scope ends with the variable's own layer path gives the full one; otherwise its own path stands.
+    """
+    own = name.rpartition("/")[0]
+    if own:
+        for scope in read_in:
+            if scope == own or scope.endswith("/" + own):
+                return scope
+    return own
 
 
 def _linked_bodies(op: T.OpRecord, trace: T.Trace) -> list[tuple[int, list[int]]]:

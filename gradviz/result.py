@@ -69,12 +69,52 @@ class CallDiagnosis:
     @property
     def groups(self) -> list[list[int]]:
         """The missing or zero sources as findings a person reads: indices into ``findings`` that share
-        status, cause, culprit line and layer (a layer's kernel and bias cut at the same line are one)."""
+        status, cause, culprit line and subject (a layer's kernel and bias cut at the same line are one;
+        so is a whole model whose loss was computed after the tape). Order of first appearance."""
         groups: dict[tuple, list[int]] = {}
         for i, f in enumerate(self.findings):
             if f.status != "ok":
-                groups.setdefault((f.status, f.cause, f.culprit, f.layer), []).append(i)
+                groups.setdefault((f.status, f.cause, f.culprit, f.subject), []).append(i)
         return list(groups.values())
+
+    @property
+    def group_labels(self) -> list[str]:
+        """What each of :attr:`groups` is about, in the user's names (see :func:`group_label`)."""
+        return [group_label([self.findings[i] for i in group]) for group in self.groups]
+
+
+def group_label(findings: list[Finding], limit: int = 4) -> str:
+    """The sources of one finding as a person names them.
+
+    One source: as written in the call (with its variable name when that differs). One layer's
+    variables: ``kernel, bias (layer aux_head)``. Several layers: how many, and which
+    (``4 variables in 2 layers of generator: g1, g2``).
+    """
+
+    def shorten(names: list[str]) -> str:
+        if len(names) > limit:
+            return ", ".join(names[: limit - 1]) + f" and {len(names) - limit + 1} more"
+        return ", ".join(names)
+
+    if len(findings) == 1:
+        f = findings[0]
+        return f.expr + (f" ({f.name})" if f.name and f.name != f.expr else "")
+    layers = list(dict.fromkeys(f.layer for f in findings))
+    named = all(f.name for f in findings)
+    if named and len(layers) == 1 and layers[0]:
+        layer = layers[0]
+        if all(f.name.startswith(layer + "/") for f in findings):  # type: ignore[union-attr]
+            return f"{shorten([f.name[len(layer) + 1 :] for f in findings])} (layer {layer})"  # type: ignore[index]
+    if named and len(layers) > 1 and all(layers):
+        parts = [layer.split("/") for layer in layers]  # type: ignore[union-attr]
+        common = 0
+        while all(len(p) > common + 1 and p[common] == parts[0][common] for p in parts):
+            common += 1
+        of = f" of {'/'.join(parts[0][:common])}" if common else ""
+        return (
+            f"{len(findings)} variables in {len(layers)} layers{of}: {shorten(['/'.join(p[common:]) for p in parts])}"
+        )
+    return shorten([f.name or f.expr for f in findings])
 
 
 @dataclass

@@ -170,8 +170,11 @@ class GradientCall(TypedDict):
     unconnected_gradients: Literal["none", "zero"]
     sources: list[SourceFinding]
     # the missing or zero sources as a person reads them: indices into `sources` sharing status, cause,
-    # culprit line and layer (one finding for a layer's kernel and bias), in order of first appearance
+    # culprit line and subject (one finding for a layer's kernel and bias, or for a whole model cut at
+    # one line), in order of first appearance
     groups: list[list[int]]
+    # what each group is about, in the user's names: "kernel, bias (layer aux_head)", "w (dense/kernel)"
+    group_labels: list[str]
     nodes: list[str]  # the graph nodes this call needs on screen (its targets' computation, sources, breaks)
 
 

@@ -342,15 +342,10 @@ def numpy_call(file: str, lineno: int) -> str | None:
     return None
 
 
-def call_exprs(file: str | None, line: int | None, paths: list[tuple[Any, ...]]) -> tuple[str, list[str | None]] | None:
-    """The target and each flattened source as written in the `tape.gradient(...)` call.
-
-    A source written as one expression that holds several (`model.trainable_variables`, a dict)
-    gets one entry per element, by its place in the structure: `vs["dense"]`, `params[2]`.
-    """
-    n = len(paths)
+def _gradient_call(file: str | None, line: int | None) -> ast.Call | None:
+    """The `tape.gradient(...)` (or `tf.gradients`, `jacobian`, `batch_jacobian`) call on ``line``."""
     tree = module(file) if file and line else None
-    if tree is None or line is None or file is None:
+    if tree is None or line is None:
         return None
     best = None
     for node in ast.walk(tree):
@@ -361,7 +356,28 @@ def call_exprs(file: str | None, line: int | None, paths: list[tuple[Any, ...]])
         ):  # fmt: skip
             if best is None or node.lineno >= best.lineno:
                 best = node
-    if best is None:
+    return best
+
+
+def tape_name(file: str | None, line: int | None) -> str | None:
+    """The name the code gives the tape whose gradient is asked on ``line`` (`d_tape` in
+    `d_tape.gradient(...)`); None for `tf.gradients` or a tape reached through an expression."""
+    call = _gradient_call(file, line)
+    if call is None or call.func.attr == "gradients":  # type: ignore[attr-defined]
+        return None
+    owner = call.func.value  # type: ignore[attr-defined]
+    return owner.id if isinstance(owner, ast.Name) else None
+
+
+def call_exprs(file: str | None, line: int | None, paths: list[tuple[Any, ...]]) -> tuple[str, list[str | None]] | None:
+    """The target and each flattened source as written in the `tape.gradient(...)` call.
+
+    A source written as one expression that holds several (`model.trainable_variables`, a dict)
+    gets one entry per element, by its place in the structure: `vs["dense"]`, `params[2]`.
+    """
+    n = len(paths)
+    best = _gradient_call(file, line)
+    if best is None or file is None:
         return None
     args = list(best.args)
     kw = {k.arg: k.value for k in best.keywords}

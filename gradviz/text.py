@@ -17,7 +17,8 @@ def _paint(text: str, style: str, color: bool) -> str:
 def render(doc: Any, *, color: bool = False, brief: bool = False, verbose: bool = False) -> str:
     """A readable report: the headline, then per gradient call its findings, grouped.
 
-    Sources that share a cause, culprit line and layer are one finding listing them all;
+    Sources that share a cause, culprit line and subject are one finding, named by the document's
+    ``group_labels``;
     connected sources collapse to a count (``verbose`` lists them). ``brief`` leaves out the
     explanation and fix (for beside the widget, which shows them).
     """
@@ -32,8 +33,12 @@ def render(doc: Any, *, color: bool = False, brief: bool = False, verbose: bool 
         where = f"{short_name(call['file'], labels)}:{call['line']}" if call["line"] else "?"
         out.append("")
         out.append(_paint(f"tape.gradient at {where}{times}: {call['code'] or ''}".rstrip(), "bold", color))
-        for group in call["groups"]:
-            out.extend(_finding([call["sources"][i] for i in group], labels, color=color, brief=brief))
+        names = call.get("group_labels") or []
+        if len(names) != len(call["groups"]):  # a document made before the labels (or edited)
+            names = [", ".join(_label(call["sources"][i]) for i in group) for group in call["groups"]]
+        for group, name in zip(call["groups"], names):
+            sources = [call["sources"][i] for i in group]
+            out.extend(_finding(sources, name, labels, color=color, brief=brief))
         connected = [s for s in call["sources"] if s["status"] == "ok"]
         if verbose:
             out.extend(f"  {_paint('ok  ', 'green', color)}  {_label(s)}" for s in connected)
@@ -65,27 +70,11 @@ def _label(s: dict) -> str:
     return s["expr"] + (f" ({s['name']})" if s.get("name") and s["name"] != s["expr"] else "")
 
 
-def _names(group: list[dict], limit: int = 4) -> str:
-    """The sources of a finding: one as written in the call; several by their names, inside their layer."""
-    layer = group[0].get("layer")
-    if len(group) == 1:
-        names = [_label(group[0])]
-    elif layer and all((s.get("name") or "").startswith(layer + "/") for s in group):
-        names = [s["name"][len(layer) + 1 :] for s in group]
-    else:
-        names = [s.get("name") or s["expr"] for s in group]
-    if len(names) > limit:
-        return ", ".join(names[: limit - 1]) + f" and {len(names) - limit + 1} more"
-    return ", ".join(names)
-
-
-def _finding(group: list[dict], labels: dict, *, color: bool, brief: bool) -> list[str]:
+def _finding(group: list[dict], name: str, labels: dict, *, color: bool, brief: bool) -> list[str]:
     s = group[0]
     style = {"none": "red", "zero": "yellow"}[s["status"]]
     mark = {"none": "None", "zero": "zero"}[s["status"]]
-    line = f"  {_paint(mark, style, color)}  {_names(group)}"
-    if s.get("layer"):
-        line += f" (layer {s['layer']})"
+    line = f"  {_paint(mark, style, color)}  {name}"
     if s["cause"]:
         loc = f"{short_name(s['culprit_file'], labels)}:{s['culprit_line']}" if s["culprit_line"] else ""
         line += f"  {_paint(s['cause'], style, color)}" + (f" at {loc}" if loc else "")

@@ -173,7 +173,25 @@ def test_text_shows_each_group_of_the_document_as_one_finding() -> None:
     call = doc["gradient_calls"][0]
     call["sources"][5]["culprit_line"] = 99  # the bias, now broken elsewhere: a group of its own
     call["groups"] = [[4], [5]]
+    call["group_labels"] = ["model.trainable_variables[4] (aux/kernel)", "model.trainable_variables[5] (aux/bias)"]
     findings = [line for line in render(doc).splitlines() if line.startswith("  None")]
     assert len(findings) == 2
-    assert findings[0].startswith("  None  model.trainable_variables[4] (aux/kernel) (layer aux)")
+    assert findings[0].startswith("  None  model.trainable_variables[4] (aux/kernel)  unused_variable")
     assert findings[1].endswith("at keras_mlp_unused_head.py:99")
+
+
+def test_text_of_a_gan_cut_at_the_loss_lines_matches_its_snapshot(request: pytest.FixtureRequest) -> None:
+    """A grouped diagnosis as the terminal shows it: one finding per model (four variables in two
+    layers), the fix written with the user's own tape names. Regenerate with --overwrite-snapshots."""
+    doc = json.loads((SNAPSHOTS / "gan_loss_after_tape.json").read_text())
+    text = render(doc) + "\n"
+    path = SNAPSHOTS / "gan_loss_after_tape.txt"
+    if request.config.getoption("--overwrite-snapshots"):
+        path.write_text(text)
+    assert text == path.read_text()
+    findings = [line for line in text.splitlines() if line.startswith("  None")]
+    assert [f.split("  ")[2] for f in findings] == [
+        "4 variables in 2 layers of generator: g1, g2",
+        "4 variables in 2 layers of discriminator: d1, d2",
+    ]
+    assert "`with tf.GradientTape() as d_tape:`" in text and "`g_tape.gradient`" in text

@@ -172,3 +172,37 @@ def test_document_is_json_with_node_link_graph(program: str) -> None:
     assert src["culprit_line"] == L_OUT
     assert src["culprit_code"] == "z = y * c"
     assert again["summary"]["missing"] == 1
+
+
+# ------------------------------------------------------------------ the model's shape and the findings' names
+def test_a_variable_sits_in_the_full_scope_of_the_layer_that_reads_it() -> None:
+    from gradviz.graph import layer_scope
+
+    # Keras 3: the path names the layer; its ops run inside the model's scope too
+    assert layer_scope("aux_head/kernel", ["functional/aux_head"]) == "functional/aux_head"
+    assert layer_scope("generator/g1/kernel", ["gan/generator/g1"]) == "gan/generator/g1"
+    # a read in a scope that is not its layer's (a helper that reads every weight) moves nothing
+    assert layer_scope("aux_head/kernel", ["regularizer", "functional/aux_head"]) == "functional/aux_head"
+    assert layer_scope("aux_head/kernel", ["regularizer"]) == "aux_head"
+    assert layer_scope("head/kernel", ["functional/aux_head"]) == "head"  # a suffix of a segment is not a match
+    assert layer_scope("w", ["functional/dense"]) == ""
+
+
+def test_a_finding_of_several_sources_is_named_by_their_layers() -> None:
+    from gradviz.result import Finding, group_label
+
+    def f(name: str | None, layer: str | None, expr: str = "vs[0]") -> Finding:
+        return Finding(expr=expr, name=name, node=None, status="none", layer=layer)
+
+    assert group_label([f("dense/kernel", "dense", "model.trainable_variables[0]")]) == (
+        "model.trainable_variables[0] (dense/kernel)"
+    )
+    assert group_label([f("w", None, "w")]) == "w"
+    assert group_label([f("aux/kernel", "aux"), f("aux/bias", "aux")]) == "kernel, bias (layer aux)"
+    two_layers = [f(f"gen/g{i}/{p}", f"gen/g{i}") for i in (1, 2) for p in ("kernel", "bias")]
+    assert group_label(two_layers) == "4 variables in 2 layers of gen: g1, g2"
+    apart = [f("a/kernel", "a"), f("b/kernel", "b")]
+    assert group_label(apart) == "2 variables in 2 layers: a, b"
+    many = [f(f"l{i}/kernel", f"l{i}") for i in range(6)]
+    assert group_label(many) == "6 variables in 6 layers: l0, l1, l2 and 3 more"
+    assert group_label([f(None, None, "x"), f(None, None, "y")]) == "x, y"

@@ -28,6 +28,7 @@ DETAILS = ".gradviz-root .gv-details"
 VARIABLE = ".gradviz-root .gv-node.gv-variable"
 
 MAX_REPORT_BYTES_1000_OPS = 1_500_000
+SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 
 # A stand-in for gradviz/static/report.js where a test checks Python's output, not the drawing.
@@ -279,3 +280,71 @@ def test_report_that_cannot_draw_still_says_what_ran(
     for text in ("1 of 1 gradients is missing", "train.py", "TensorFlow 2.21.0", "2026-01-02 03:04:05 UTC"):
         assert text in header
     assert [e for e in browser_log.page_errors if "boom" not in e] == []
+
+
+# ------------------------------------------------------------------------------ the cut first
+def report_of_snapshot(page: Any, name: str, tmp_path: Path) -> str:
+    """Open the report of a golden document (what `gradviz run --json` wrote for tests/test_snapshots.py's
+    program ``name``) at a laptop's size, and wait for its first drawing."""
+    page.set_viewport_size({"width": 1400, "height": 900})
+    doc = json.loads((SNAPSHOTS / f"{name}.json").read_text())
+    url = open_report(page, save_report(doc, tmp_path / f"{name}.html"))
+    page.wait_for_selector(GRAPH, state="attached", timeout=15_000)
+    page.wait_for_function("document.querySelector('.gradviz-root').dataset.rendered >= '1'")
+    page.wait_for_timeout(400)  # the camera's move
+    return url
+
+
+def on_screen(page: Any, selector: str) -> bool:
+    """Whether the element is drawn inside the graph's visible area (not scrolled or zoomed away)."""
+    canvas = page.locator(".gradviz-root svg[role=img]").first.bounding_box()
+    box = page.locator(selector).first.bounding_box()
+    if not canvas or not box:
+        return False
+    return (
+        box["x"] >= canvas["x"] - 1 and box["y"] >= canvas["y"] - 1
+        and box["x"] + box["width"] <= canvas["x"] + canvas["width"] + 1
+        and box["y"] + box["height"] <= canvas["y"] + canvas["height"] + 1
+    )  # fmt: skip
+
+
+@pytest.mark.browser
+def test_an_unused_head_is_a_dangling_branch_on_first_sight(
+    page: Any, browser_log: Any, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    url = report_of_snapshot(page, "resnet_unused_head", tmp_path)
+    # one finding for the head's kernel and bias
+    findings = page.locator(FINDING)
+    assert findings.count() == 1
+    assert "kernel, bias (layer aux_head)" in findings.first.inner_text()
+    # without expanding anything: the head's ops greyed, ending in the output the code named
+    end = ".gradviz-root .gv-node.gv-tensor.gv-dangling"
+    assert page.locator(end).count() == 1
+    text = page.locator(end).text_content() or ""  # SVG: text_content, not inner_text
+    assert text.startswith("aux_logits") and "NOTHING USES IT" in text
+    assert page.locator(".gradviz-root .gv-node.gv-op.gv-dangling").count() >= 2
+    assert on_screen(page, end), "the end of the unused branch is not on screen"
+    assert on_screen(page, ".gradviz-root .gv-node.gv-variable.gv-status-none")
+    # the model's other layers stay closed boxes, the variables inside them
+    assert page.locator(".gradviz-root .gv-node.gv-group").count() >= 8
+    page.screenshot(path=str(artifacts_dir / "reading-unused-head.png"))
+    assert_offline_and_clean(browser_log, url)
+
+
+@pytest.mark.browser
+def test_a_gan_cut_at_the_loss_is_drawn_first_with_the_loss_closed(
+    page: Any, browser_log: Any, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    url = report_of_snapshot(page, "gan_loss_after_tape", tmp_path)
+    findings = page.locator(FINDING)
+    assert findings.count() == 1
+    assert "4 variables in 2 layers of generator: g1, g2" in findings.first.inner_text()
+    # the loss function's internals are one closed box; the cut into it is one edge with a count
+    loss = page.locator(".gradviz-root .gv-node.gv-group", has_text="binary_crossentropy")
+    assert loss.count() == 1
+    counted = page.locator(f"{BROKEN_EDGE} .gv-badge", has_text="outside_tape ×")
+    assert counted.count() == 1
+    assert on_screen(page, f"{BROKEN_EDGE} .gv-badge >> text=/outside_tape ×/")
+    assert page.locator(".gradviz-root .gv-op", has_text="Neg").count() == 0  # nothing of the loss's insides
+    page.screenshot(path=str(artifacts_dir / "reading-gan-cut.png"))
+    assert_offline_and_clean(browser_log, url)

@@ -79,6 +79,57 @@ PROGRAMS = {
         dy = tape.gradient(y, x)
         dz = tape.gradient(z, x)
     """,
+    # A functional ResNet-style model whose auxiliary head the loss leaves out: variables named by
+    # their layer only ("aux_head/kernel") while their ops run in "functional/aux_head".
+    "resnet_unused_head": """
+        import keras
+        import numpy as np
+        import tensorflow as tf
+        from keras import layers
+        keras.utils.set_random_seed(0)
+
+        def block(x, name):
+            y = layers.Conv2D(4, 3, padding="same", name=f"{name}_conv")(x)
+            y = layers.BatchNormalization(name=f"{name}_bn")(y)
+            return layers.ReLU(name=f"{name}_out")(layers.Add(name=f"{name}_add")([x, y]))
+
+        inputs = keras.Input((6, 6, 3))
+        x = layers.Conv2D(4, 3, padding="same", name="stem")(inputs)
+        x = block(block(x, "block1"), "block2")
+        features = layers.GlobalAveragePooling2D(name="pool")(x)
+        model = keras.Model(inputs, [layers.Dense(3, name="head")(features), layers.Dense(3, name="aux_head")(features)])
+        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        images = np.random.default_rng(0).normal(size=(2, 6, 6, 3)).astype("float32")
+        labels = np.array([0, 2])
+        with tf.GradientTape() as tape:
+            logits, aux_logits = model(images, training=True)
+            loss = loss_fn(labels, logits)
+        grads = tape.gradient(loss, model.trainable_variables)
+    """,
+    # A GAN step whose losses are computed after the tapes closed: every variable of both models is
+    # cut at the loss line, and the cut runs into a Keras loss function's internals.
+    "gan_loss_after_tape": """
+        import keras
+        import numpy as np
+        import tensorflow as tf
+        from keras import layers
+        keras.utils.set_random_seed(0)
+        generator = keras.Sequential([layers.Dense(8, activation="relu", name="g1"), layers.Dense(4, name="g2")], name="generator")
+        discriminator = keras.Sequential([layers.Dense(8, activation="relu", name="d1"), layers.Dense(1, name="d2")], name="discriminator")
+        bce = keras.losses.BinaryCrossentropy(from_logits=True)
+        rng = np.random.default_rng(0)
+        noise = rng.normal(size=(2, 3)).astype("float32")
+        real = rng.normal(size=(2, 4)).astype("float32")
+        generator(noise), discriminator(real)
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = generator(noise, training=True)
+            real_out = discriminator(real, training=True)
+            fake_out = discriminator(fake, training=True)
+        g_loss = bce(tf.ones_like(fake_out), fake_out)
+        d_loss = bce(tf.ones_like(real_out), real_out) + bce(tf.zeros_like(fake_out), fake_out)
+        g_grads = g_tape.gradient(g_loss, generator.trainable_variables)
+        d_grads = d_tape.gradient(d_loss, discriminator.trainable_variables)
+    """,
     # What a document says when there is nothing to explain (the front end's empty view agrees).
     "no_gradient_call": """
         import tensorflow as tf

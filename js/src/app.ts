@@ -13,6 +13,8 @@ import {
   evidenceFocus,
   foldGraph,
   groupFocus,
+  findingAnchors,
+  revealGroups,
   groupOf,
   groupsContaining,
   parseFindingKey,
@@ -169,8 +171,10 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     groups = buildGroups(folded);
     if (resetExpansion) {
       expanded = defaultExpanded(groups);
-      const broken = folded.edges.filter((e) => e.broken).flatMap((e) => [e.source, e.target]);
-      const wanted = new Set([...expanded, ...groupsContaining(folded, broken)]);
+      // The cut first: open what shows the selected call's breaks, bad sources and dangling branches
+      // at the level of their layers (big library groups stay closed; see `revealGroups`).
+      const bad = (call?.sources ?? []).filter((f) => f.status !== "ok");
+      const wanted = new Set([...expanded, ...revealGroups(folded, groups, findingAnchors(folded, bad), expanded)]);
       if (computeView(folded, groups, wanted).nodes.length <= AUTO_EXPAND_LIMIT) expanded = wanted;
     }
     focus = currentFocus();
@@ -195,8 +199,12 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     const brokenEdges = v.edges.filter((e) => e.broken.length);
     const call = doc.gradient_calls[callIndex];
     const bad = call?.sources.find((f) => f.status === "none" && f.node) ?? call?.sources.find((f) => f.status !== "ok" && f.node);
+    const anchors = reps(findingAnchors(folded, (call?.sources ?? []).filter((f) => f.status !== "ok")));
     const candidates: string[][] = [
+      // the bad sources with their breaks and the ends of their dangling branches, together
+      [...new Set([...anchors, ...brokenEdges.flatMap((e) => [e.source, e.target])])],
       [...new Set(brokenEdges.flatMap((e) => [e.source, e.target]))],
+      anchors,
       brokenEdges.length ? [brokenEdges[0].source, brokenEdges[0].target] : [],
       bad ? reps([bad.node!]) : [],
       reps(call?.target_nodes ?? []),
@@ -248,7 +256,11 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
       refold(true);
     }
     focus = currentFocus();
-    focus?.expand.forEach((p) => expanded.add(p));
+    if (focus && evidence < 0) {
+      const call = doc.gradient_calls[k.call];
+      const findings = groupOf(call, k.source).map((i) => call.sources[i]);
+      revealGroups(folded, groups, findingAnchors(folded, findings), expanded).forEach((p) => expanded.add(p));
+    } else focus?.expand.forEach((p) => expanded.add(p));
     renderSide();
     relayout(null, () => {
       if (!focus || !view) return;

@@ -30,6 +30,10 @@ export interface DisplayNode {
   sourceName: string | null;
   isTarget: boolean;
   tapeStyle: OpTapeStyle | null;
+  /** Computed from an unused source and never reaching the target (a dangling branch). */
+  dangling?: boolean;
+  /** For the end of a dangling branch: the name the user's code bound it to ("aux_logits"). */
+  danglingEnd?: string | null;
 }
 
 export interface DisplayEdge {
@@ -137,6 +141,9 @@ export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOp
     }
   }
 
+  const dangling = call ? danglingBranches(doc, call) : new Map<string, string | null>();
+  for (const [id, end] of dangling) if (end !== null) keep.add(id);
+
   const ins = new Map<string, EdgeData[]>();
   const outs = new Map<string, EdgeData[]>();
   for (const e of doc.graph.edges) {
@@ -164,14 +171,19 @@ export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOp
         continue;
       }
     }
+    const end = dangling.get(n.id);
+    const scope = n.scope ?? "";
     nodes.set(n.id, {
       id: n.id,
       data: n,
-      scope: n.scope ?? "",
+      // The end of a dangling branch sits beside its layer, so a collapsed layer still shows it.
+      scope: end !== undefined && end !== null ? scope.split("/").slice(0, -1).join("/") : scope,
       status: status.get(n.id) ?? null,
       sourceName: sourceNames.get(n.id) ?? null,
       isTarget: targets.has(n.id),
       tapeStyle: opTapeStyle(n, tape),
+      dangling: end !== undefined,
+      danglingEnd: end !== undefined && end !== null ? end : null,
     });
   }
 
@@ -226,6 +238,35 @@ export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOp
   return { nodes, edges, folded, call };
 }
 
+/**
+ * The branches an unused source computed that never reach the call's target: each `unused_variable`
+ * finding's path (Python follows it from the source to where it ends) less what the target depends on.
+ * Node id -> null along a branch; at its end (a tensor nothing on the branch consumes), the name the
+ * user's code bound it to (the finding's `subject`), or "" when it has none.
+ */
+export function danglingBranches(doc: Document, call: GradientCall): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  const unused = call.sources.filter((f) => f.status !== "ok" && f.cause === "unused_variable" && f.path.length > 1);
+  if (!unused.length) return out;
+  const preds = new Map<string, string[]>();
+  for (const e of doc.graph.edges) (preds.get(e.target) ?? preds.set(e.target, []).get(e.target)!).push(e.source);
+  const feeds = new Set<string>(call.target_nodes);
+  const stack = [...call.target_nodes];
+  while (stack.length) for (const p of preds.get(stack.pop()!) ?? []) if (!feeds.has(p)) stack.push(p), feeds.add(p);
+  const kinds = new Map(doc.graph.nodes.map((n) => [n.id, n.kind] as const));
+  for (const f of unused) {
+    const branch = new Set(f.path.filter((id) => id !== f.node && !feeds.has(id)));
+    const consumed = new Set<string>();
+    for (const e of doc.graph.edges) if (branch.has(e.source) && branch.has(e.target)) consumed.add(e.source);
+    for (const id of branch) {
+      const isEnd = kinds.get(id) === "tensor" && !consumed.has(id);
+      if (isEnd) out.set(id, f.subject ?? "");
+      else if (!out.has(id)) out.set(id, null);
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- groups
 
 export interface Group {
@@ -242,6 +283,13 @@ export interface Group {
   variables: number;
   tensors: number;
   outside: number; // ops outside the selected call's tape
+  /** Ops on a dangling branch (computed from an unused source, never reaching the target). */
+  danglingOps: number;
+  /**
+   * The one line of user code all its ops ran from (a Keras layer or a loss called on that line: its
+   * insides are library code the user does not edit), "" when they ran from several lines.
+   */
+  oneLine: string | null;
   statuses: Status[]; // statuses of sources inside
 }
 
@@ -279,6 +327,8 @@ export function buildGroups(g: FoldedGraph): Groups {
         variables: 0,
         tensors: 0,
         outside: 0,
+        danglingOps: 0,
+        oneLine: null,
         statuses: [],
       };
       byPath.set(path, grp);
@@ -299,6 +349,11 @@ export function buildGroups(g: FoldedGraph): Groups {
       else if (n.data.kind === "variable") grp.variables++;
       else grp.tensors++;
       if (n.tapeStyle === "outside") grp.outside++;
+      if (n.dangling && n.data.kind === "op") grp.danglingOps++;
+      if (n.data.kind === "op") {
+        const at = `${n.data.file ?? ""}:${n.data.line ?? ""}`;
+        grp.oneLine = grp.oneLine === null || grp.oneLine === at ? at : "";
+      }
       if (n.status) grp.statuses.push(n.status);
       parent = p;
     }
@@ -491,6 +546,72 @@ export function defaultExpanded(groups: Groups): Set<string> {
     members = grp.members;
   }
   return out;
+}
+
+/**
+ * A group opens by itself (to show a break or a finding's path) only while it is this small; a bigger
+ * one (a loss function's internals, a whole model) stays closed and shows the break on its boundary.
+ */
+export const SMALL_GROUP_OPS = 24;
+
+/**
+ * Of the groups `paths`, those that may open without the user asking: each one, and every group
+ * around it, is already open or holds at most `limit` ops.
+ */
+export function smallGroups(groups: Groups, paths: Iterable<string>, expanded: Set<string>, limit = SMALL_GROUP_OPS): Set<string> {
+  const ok = (p: string): boolean => expanded.has(p) || (groups.byPath.get(p)?.ops ?? Infinity) <= limit;
+  const out = new Set<string>();
+  for (const p of paths) {
+    let q: string | undefined = p;
+    let fine = true;
+    while (q && fine) {
+      fine = ok(q);
+      q = groups.byPath.get(q)?.parent;
+    }
+    if (fine) out.add(p);
+  }
+  return out;
+}
+
+/**
+ * Groups to open so that display nodes `ids` show at the level of their layer: every group around
+ * each one opens, and its innermost group too while small (`smallGroups`) and either holding a
+ * source or made of the user's own lines. A model's unused head or the tensor where a tape's cut
+ * begins is then on screen, and a loss function's internals stay one closed box.
+ */
+export function revealGroups(g: FoldedGraph, groups: Groups, ids: Iterable<string>, expanded: Set<string>): Set<string> {
+  const out = new Set<string>();
+  const inner = new Set<string>();
+  for (const id of ids) {
+    const n = g.nodes.get(id);
+    if (!n) continue;
+    const prefixes = scopePrefixes(n.scope);
+    prefixes.slice(0, -1).forEach((p) => out.add(p));
+    if (prefixes.length) inner.add(prefixes[prefixes.length - 1]);
+  }
+  // A layer opens to show its own variables; a group whose ops all ran from one line of the user's
+  // code (a loss function, a layer the cut only passes through) is library code: it stays closed.
+  const open = new Set([...expanded, ...out]);
+  const mine = [...inner].filter((p) => {
+    const grp = groups.byPath.get(p);
+    return !!grp && (grp.statuses.length > 0 || grp.oneLine === "");
+  });
+  smallGroups(groups, mine, open).forEach((p) => out.add(p));
+  return out;
+}
+
+/**
+ * What must be on screen for findings, before anything else: their sources, the ends of their broken
+ * edges and the ends of their dangling branches (not every op on the way).
+ */
+export function findingAnchors(g: FoldedGraph, findings: SourceFinding[]): string[] {
+  const ids: string[] = [];
+  for (const f of findings) {
+    if (f.node) ids.push(f.node);
+    for (const b of f.broken_edges) ids.push(b.source, b.target);
+    for (const id of f.path) if (g.nodes.get(id)?.danglingEnd != null) ids.push(id);
+  }
+  return ids;
 }
 
 /** Every group that has to be open for these display nodes to be visible. */
@@ -689,6 +810,17 @@ export function findingGroups(call: GradientCall): number[][] {
   if (!Array.isArray(call.groups)) return call.sources.flatMap((f, i) => (f.status !== "ok" ? [[i]] : []));
   const isBad = (i: number): boolean => call.sources[i] !== undefined && call.sources[i].status !== "ok";
   return call.groups.map((group) => group.filter(isBad)).filter((group) => group.length > 0);
+}
+
+/**
+ * What one finding (a group of `call.sources` indices) is about, in the user's names: the document's
+ * `group_labels` entry when it has one; else the sources' names.
+ */
+export function groupLabel(call: GradientCall, group: number[]): string {
+  const k = (call.groups ?? []).findIndex((g) => g[0] === group[0]);
+  const label = k >= 0 ? call.group_labels?.[k] : undefined;
+  if (typeof label === "string" && label) return label;
+  return group.map((i) => call.sources[i]?.name ?? call.sources[i]?.expr ?? "?").join(", ");
 }
 
 /** The finding source `source` of `call` belongs to; just itself when it is in none (a connected source). */

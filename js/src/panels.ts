@@ -3,7 +3,7 @@
  * Every string from the document goes in as text (see dom.ts), never as markup.
  */
 import { ellipsize, h } from "./dom";
-import { findingGroups, type DisplayEdge, type DisplayNode, type FoldedGraph, type Group, type ViewEdge } from "./model";
+import { findingGroups, groupLabel, type DisplayEdge, type DisplayNode, type FoldedGraph, type Group, type ViewEdge } from "./model";
 import { formatShape } from "./render";
 import type { Document, GradientCall, NodeData, SourceFinding } from "./types";
 
@@ -148,7 +148,7 @@ export function renderFindings(doc: Document, callIndex: number, activeKey: stri
   }
   for (const group of findingGroups(call)) {
     const key = `${callIndex}:${group[0]}`;
-    section.appendChild(renderFinding(doc, group.map((i) => call.sources[i]), key, key === activeKey, on));
+    section.appendChild(renderFinding(doc, group.map((i) => call.sources[i]), groupLabel(call, group), key, key === activeKey, on));
   }
   if (ok.length) {
     const list = h("div", { class: "gv-oklist" });
@@ -167,15 +167,16 @@ export function renderFindings(doc: Document, callIndex: number, activeKey: stri
  * One card for the sources of one finding: what they are, then the first one's cause, line,
  * explanation, fix and evidence (the group shares cause and line). `key` is the first source's.
  */
-function renderFinding(doc: Document, findings: SourceFinding[], key: string, active: boolean, on: FindingHandlers): HTMLElement {
+function renderFinding(doc: Document, findings: SourceFinding[], label: string, key: string, active: boolean, on: FindingHandlers): HTMLElement {
   const f = findings[0];
   // "unexplained" is gradviz saying it does not know: no red, no verdict.
   const unexplained = f.cause === "unexplained";
   const card = h("div", { class: `gv-finding gv-${f.status}${unexplained ? " gv-unexplained" : ""}${active ? " gv-active" : ""}`,
-    tabindex: 0, role: "button", "data-key": key },
+    // data-gv-file/-line: where gradviz's JupyterLab extension jumps when the card is clicked.
+    tabindex: 0, role: "button", "data-key": key, "data-gv-file": f.culprit_file, "data-gv-line": f.culprit_line },
     h("div", { class: "gv-finding-head" },
       h("span", { class: `gv-chip gv-${f.status}` }, f.status === "none" ? "None" : "zero"),
-      ...sourceNames(findings)),
+      ...sourceNames(findings, label)),
     f.cause ? h("div", { class: "gv-finding-cause" },
       h("span", { class: `gv-chip gv-cause${unexplained ? " gv-unexplained" : ""}`,
         title: unexplained ? "gradviz could not tell why this gradient is missing" : null }, f.cause),
@@ -196,23 +197,15 @@ function renderFinding(doc: Document, findings: SourceFinding[], key: string, ac
   return card;
 }
 
-/** Names past this many are counted ("and 3 more"), as in the terminal text; the tooltip lists them all. */
-const NAMES_SHOWN = 4;
-
 /**
- * The sources of a finding, as the terminal text names them: one as written in the call (and its
- * variable's name); several by their names, relative to their layer when they all sit in it (the
- * layer named once: "kernel, bias", "layer aux").
+ * The sources of a finding: one as written in the call (and its variable's name); several by the
+ * label Python gives the group ("kernel, bias (layer aux)"), every one of them in the tooltip.
  */
-function sourceNames(findings: SourceFinding[]): (HTMLElement | null)[] {
+function sourceNames(findings: SourceFinding[], label: string): (HTMLElement | null)[] {
   const f = findings[0];
   if (findings.length === 1) return [h("span", { class: "gv-expr" }, f.expr), f.name && f.name !== f.expr ? h("span", { class: "gv-hint" }, f.name) : null];
-  const layer = f.layer;
-  const inLayer = !!layer && findings.every((x) => (x.name ?? "").startsWith(`${layer}/`));
-  const names = findings.map((x) => (inLayer ? x.name!.slice(layer!.length + 1) : x.name ?? x.expr));
-  const shown = names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN - 1).join(", ")} and ${names.length - NAMES_SHOWN + 1} more` : names.join(", ");
   const all = findings.map((x) => (x.name && x.name !== x.expr ? `${x.expr} (${x.name})` : x.expr)).join("\n");
-  return [h("span", { class: "gv-expr", title: all }, shown), layer ? h("span", { class: "gv-hint" }, `layer ${layer}`) : null];
+  return [h("span", { class: "gv-expr", title: all }, label)];
 }
 
 /** "ran at file:line": where the breaking op itself ran, when that is not the culprit line (a helper). */

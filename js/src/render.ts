@@ -90,7 +90,7 @@ function variableSub(v: ViewNode): string {
 }
 function tensorLabel(v: ViewNode): string {
   const n = v.node!;
-  const text = ellipsize(n.data.label ?? n.id, 24);
+  const text = ellipsize(n.danglingEnd || (n.data.label ?? n.id), 24);
   return n.status ? `${STATUS_GLYPH[n.status]} ${text}` : text;
 }
 
@@ -111,7 +111,9 @@ export function formatShape(shape: (number | null)[] | null | undefined): string
 export function badgeText(e: ViewEdge): string | null {
   if (!e.broken.length) return null;
   const causes = [...new Set(e.broken.map((b) => b.cause))];
-  return causes.length > 1 ? `${causes[0]} +${causes.length - 1}` : causes[0];
+  // Several broken edges drawn as one (they cross a closed group's boundary): say how many.
+  const count = e.broken.length > 1 ? ` ×${e.broken.length}` : "";
+  return (causes.length > 1 ? `${causes[0]} +${causes.length - 1}` : causes[0]) + count;
 }
 
 export function badgeSize(e: ViewEdge): Size | null {
@@ -292,6 +294,7 @@ export class GraphCanvas {
     if (n.tapeStyle) cls.push(`gv-${n.tapeStyle}`);
     if (n.status) cls.push(`gv-status-${n.status}`);
     if (n.isTarget) cls.push("gv-target");
+    if (n.dangling) cls.push("gv-dangling");
     const g = s("g", { class: cls.join(" ") });
     const label = d.file ? this.fileLabel(d.file) : "";
     const where = d.file ? `\n${label}:${d.line ?? "?"}${label !== d.file ? `  (${d.file})` : ""}` : "";
@@ -312,12 +315,16 @@ export class GraphCanvas {
         s("title", null, `tensor ${d.label ?? ""} ${d.dtype ?? ""} ${formatShape(d.shape) ?? ""} (${d.origin ?? "?"})${where}`));
     }
     if (n.isTarget) g.appendChild(s("text", { class: "gv-tag", x: w + 5, y: h / 2 + 3 }, "TARGET"));
+    if (n.danglingEnd !== null && n.danglingEnd !== undefined) {
+      g.appendChild(s("text", { class: "gv-tag gv-unused-tag", x: w + 5, y: h / 2 + 3 }, "NOTHING USES IT"));
+    }
     return g;
   }
 
   private drawGroup(v: ViewNode, w: number, h: number): SVGGElement {
     const grp = v.group!;
-    const g = s("g", { class: `gv-node gv-group${grp.range ? " gv-range" : ""}` },
+    const dangling = grp.ops > 0 && grp.danglingOps === grp.ops;
+    const g = s("g", { class: `gv-node gv-group${grp.range ? " gv-range" : ""}${dangling ? " gv-dangling" : ""}` },
       grp.range ? s("rect", { class: "gv-box2", x: 4, y: 4, width: w - 4, height: h - 4, rx: 6, transform: "translate(0,3)" }) : null,
       s("rect", { class: "gv-box2", x: 4, y: 4, width: w - 4, height: h - 4, rx: 6 }),
       s("rect", { class: "gv-box", width: w - 4, height: h - 4, rx: 6 }),

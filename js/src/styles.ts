@@ -159,6 +159,12 @@ body > .gradviz-root.gv-standalone { height: 100vh; }
 .gradviz-root .gv-group .gv-title { font-weight: 650; font-size: 12px; }
 .gradviz-root .gv-range > rect.gv-box { stroke-dasharray: 6 2; }
 .gradviz-root .gv-group .gv-sub { font-size: 10.5px; }
+/* A dangling branch: computed from an unused source, reaching nothing the target needs. */
+.gradviz-root .gv-op.gv-dangling > rect, .gradviz-root .gv-group.gv-dangling > rect { stroke-dasharray: 4 3; opacity: .7; }
+.gradviz-root .gv-op.gv-dangling text, .gradviz-root .gv-group.gv-dangling .gv-title { fill: var(--gv-fg3); }
+.gradviz-root .gv-tensor.gv-dangling > rect { stroke: var(--gv-none); stroke-dasharray: 4 3; stroke-width: 1.4; }
+.gradviz-root .gv-tensor.gv-dangling text { fill: var(--gv-none); font-weight: 600; }
+.gradviz-root .gv-unused-tag { fill: var(--gv-none); }
 .gradviz-root .gv-group .gv-outside-note { font-size: 10px; fill: var(--gv-outside); font-weight: 600; }
 .gradviz-root .gv-marker circle { fill: var(--gv-none); }
 .gradviz-root .gv-marker text { fill: #fff; font-size: 10px; font-weight: 700; }

@@ -195,8 +195,11 @@ export interface GradientCall {
   unconnected_gradients: "none" | "zero";
   sources: SourceFinding[];
   // the missing or zero sources as a person reads them: indices into `sources` sharing status, cause,
-  // culprit line and layer (one finding for a layer's kernel and bias), in order of first appearance
+  // culprit line and subject (one finding for a layer's kernel and bias, or for a whole model cut at
+  // one line), in order of first appearance
   groups: number[][];
+  // what each group is about, in the user's names: "kernel, bias (layer aux_head)", "w (dense/kernel)"
+  group_labels: string[];
   /** the graph nodes this call needs on screen (its targets' computation, sources, breaks) */
   nodes: string[];
 }

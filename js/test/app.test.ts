@@ -397,10 +397,11 @@ describe("findings shared by several sources", () => {
     const [card] = cards;
     expect(card.dataset.key).toBe("0:4");
     const head = card.querySelector(".gv-finding-head")!;
-    expect(head.querySelector(".gv-expr")!.textContent).toBe("kernel, bias");
+    // named as Python's group_labels name it (one source for the text, the widget and the report)
+    expect(head.querySelector(".gv-expr")!.textContent).toBe(doc.gradient_calls[0].group_labels[0]);
+    expect(head.querySelector(".gv-expr")!.textContent).toBe("kernel, bias (layer aux)");
     expect(head.querySelector(".gv-expr")!.getAttribute("title")).toBe(
       "model.trainable_variables[4] (aux/kernel)\nmodel.trainable_variables[5] (aux/bias)");
-    expect(head.querySelector(".gv-hint")!.textContent).toBe("layer aux");
     // the first source's cause, line, explanation and fix: the group shares cause and line
     expect(card.querySelector(".gv-chip.gv-cause")!.textContent).toBe("unused_variable");
     expect(card.querySelector(".gv-where")!.textContent).toBe("keras_mlp_unused_head.py:11");

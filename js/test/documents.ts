@@ -12,6 +12,8 @@ import kerasMlpUnusedHeadJson from "../../tests/snapshots/keras_mlp_unused_head.
 import noGradientCallJson from "../../tests/snapshots/no_gradient_call.json";
 import outsideTapeJson from "../../tests/snapshots/outside_tape.json";
 import persistentTapeAllJson from "../../tests/snapshots/persistent_tape_all.json";
+import resnetUnusedHeadJson from "../../tests/snapshots/resnet_unused_head.json";
+import ganLossAfterTapeJson from "../../tests/snapshots/gan_loss_after_tape.json";
 
 function produced(name: string, json: unknown): () => Document {
   return () => {
@@ -39,6 +41,18 @@ export const kerasGrouped = produced("keras_grouped", kerasGroupedJson);
 export const kerasMlpUnusedHead = produced("keras_mlp_unused_head", kerasMlpUnusedHeadJson);
 /** Two connected calls on a persistent tape, captured with --all: backward ops included. */
 export const persistentTapeAll = produced("persistent_tape_all", persistentTapeAllJson);
+/**
+ * A functional ResNet-style model (stem, block1_*, block2_*, pool, head) with an auxiliary head
+ * (`aux_head`, its output bound to `aux_logits`) the loss leaves out: one finding, unused_variable.
+ * The loss is computed by Keras' SparseCategoricalCrossentropy in its own scope.
+ */
+export const resnetUnusedHead = produced("resnet_unused_head", resnetUnusedHeadJson);
+/**
+ * A GAN step (Sequential `generator` g1, g2; `discriminator` d1, d2) whose losses are computed after
+ * both tapes closed: call 0 (g_tape) and call 1 (d_tape) each have one outside_tape finding for all
+ * four variables, cut where the tensors enter the BinaryCrossentropy scope.
+ */
+export const ganLossAfterTape = produced("gan_loss_after_tape", ganLossAfterTapeJson);
 /** A program that made no gradient call. */
 export const noGradientCall = produced("no_gradient_call", noGradientCallJson);
 
