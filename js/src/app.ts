@@ -414,11 +414,13 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
   // ------------------------------------------------------------ toolbar
   let searchTimer: ReturnType<typeof setTimeout> | undefined;
   function runSearch(): void {
+    const t0 = performance.now();
     matches = searchNodes(folded, search.value);
     matchIndex = -1;
     count.textContent = search.value.trim() ? `${matches.length} match${matches.length === 1 ? "" : "es"}` : "";
     applyEmphasis();
     if (matches.length && view) canvas.centreOn(view.rep.get(matches[0]) ?? "");
+    root.dataset.searchMs = String(Math.round(performance.now() - t0)); // for benchmarks
   }
   search.addEventListener("input", () => {
     clearTimeout(searchTimer);
