@@ -13,6 +13,7 @@ import {
   evidenceFocus,
   foldGraph,
   groupFocus,
+  drawnIds,
   findingAnchors,
   revealGroups,
   groupOf,
@@ -72,6 +73,8 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
   /** The fact of the focused finding's evidence shown instead of its path, -1 for the path. */
   let evidenceIndex = -1;
   let focus: Focus | null = null;
+  /** What the folded graph draws (see `drawnIds`), computed when first asked after a refold. */
+  let drawn: Set<string> | null = null;
   let selection: Selection = null;
   let matches: string[] = [];
   let matchIndex = -1;
@@ -168,6 +171,7 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
   function refold(resetExpansion: boolean, after: (() => void) | null = null): void {
     const call = doc.gradient_calls[callIndex] ?? null;
     folded = readable(foldGraph(doc, call, { showBackward, onlyRelevant }));
+    drawn = null;
     groups = buildGroups(folded);
     if (resetExpansion) {
       expanded = defaultExpanded(groups);
@@ -175,7 +179,7 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
       // at the level of their layers (big library groups stay closed; see `revealGroups`).
       const bad = (call?.sources ?? []).filter((f) => f.status !== "ok");
       const wanted = new Set([...expanded, ...revealGroups(folded, groups, findingAnchors(folded, bad), expanded)]);
-      if (computeView(folded, groups, wanted).nodes.length <= AUTO_EXPAND_LIMIT) expanded = wanted;
+      if (viewOf(wanted).nodes.length <= AUTO_EXPAND_LIMIT) expanded = wanted;
     }
     focus = currentFocus();
     collapseAll.disabled = groups.byPath.size === 0;
@@ -300,12 +304,22 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     relayout(at ? { id: `g:${path}`, at } : null);
   }
 
+  let lastView: { folded: FoldedGraph; groups: Groups; key: string; view: View } | null = null;
+  /** The view of the current graph with `open` expanded (the last one is kept: a first draw asks twice). */
+  function viewOf(open: Set<string>): View {
+    const key = [...open].sort().join("\n");
+    if (lastView && lastView.folded === folded && lastView.groups === groups && lastView.key === key) return lastView.view;
+    const view = computeView(folded, groups, open);
+    lastView = { folded, groups, key, view };
+    return view;
+  }
+
   // ------------------------------------------------------------ layout and draw
   /** Lay out the current view and draw it; `after` runs once it is on screen. */
   function relayout(anchor: { id: string; at: { x: number; y: number } } | null, after: (() => void) | null = null): void {
     const my = ++token;
     afterLayout = after;
-    const v = computeView(folded, groups, expanded);
+    const v = viewOf(expanded);
     const request = layoutRequest(v);
     const key = JSON.stringify(request);
     const cached = cache.get(key);
@@ -384,8 +398,8 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
       onEvidence: (key, i) => focusFinding(key, true, key === focusKey && i === evidenceIndex ? -1 : i),
       activeEvidence: evidenceIndex,
       isDrawn: (ids) => {
-        const f = evidenceFocus(folded, ids);
-        return f.nodes.size > 0 || f.edges.size > 0;
+        drawn ??= drawnIds(folded);
+        return ids.some((id) => drawn!.has(id));
       },
     }));
     detailsSlot.replaceChildren(renderDetails());

@@ -300,10 +300,21 @@ export interface Groups {
   rootMembers: string[];
 }
 
-/** "a/b/c" -> ["a", "a/b", "a/b/c"]; "" -> []. Empty segments are ignored. */
+const prefixCache = new Map<string, string[]>();
+
+/**
+ * "a/b/c" -> ["a", "a/b", "a/b/c"]; "" -> []. Empty segments are ignored. Memoised (a graph has few
+ * distinct scopes and every view asks for each node's); callers must not modify the result.
+ */
 export function scopePrefixes(scope: string): string[] {
-  const parts = scope.split("/").filter((p) => p !== "");
-  return parts.map((_, i) => parts.slice(0, i + 1).join("/"));
+  let out = prefixCache.get(scope);
+  if (out === undefined) {
+    const parts = scope.split("/").filter((p) => p !== "");
+    out = parts.map((_, i) => parts.slice(0, i + 1).join("/"));
+    if (prefixCache.size > 100_000) prefixCache.clear();
+    prefixCache.set(scope, out);
+  }
+  return out;
 }
 
 export function buildGroups(g: FoldedGraph): Groups {
@@ -789,6 +800,16 @@ export function evidenceFocus(g: FoldedGraph, ids: Iterable<string>): Focus {
     }
   }
   return { nodes, edges, expand: groupsContaining(g, ends) };
+}
+
+/**
+ * Ids of everything `g` draws: its nodes, and the tensors folded into its edges. An evidence fact
+ * can be highlighted when one of its nodes is among them (what `evidenceFocus` would light).
+ */
+export function drawnIds(g: FoldedGraph): Set<string> {
+  const out = new Set<string>(g.nodes.keys());
+  for (const e of g.edges) for (let i = 0; i < e.members.length - 1; i++) out.add(e.members[i].target);
+  return out;
 }
 
 /** "callIndex:sourceIndex" <-> indices; null when malformed or out of range. */
