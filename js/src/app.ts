@@ -9,23 +9,20 @@ import { LayoutClient } from "./layout-client";
 import {
   buildGroups,
   computeView,
-  defaultExpanded,
   evidenceFocus,
   foldGraph,
   groupFocus,
   drawnIds,
-  findingAnchors,
-  revealGroups,
   groupOf,
   groupsContaining,
   parseFindingKey,
-  readable,
   searchNodes,
   type FoldedGraph,
   type Focus,
   type Groups,
   type View,
 } from "./model";
+import { defaultExpanded, findingAnchors, revealGroups, readable } from "./first-view";
 import {
   fileLabel,
   renderDetailsHint,

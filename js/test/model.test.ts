@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   buildGroups,
   computeView,
-  defaultExpanded,
   evidenceFocus,
   findingFocus,
   findingGroups,
@@ -10,13 +9,12 @@ import {
   groupFocus,
   groupOf,
   groupsContaining,
-  groupWideLevels,
   parseFindingKey,
-  readable,
   relevantNodes,
   scopePrefixes,
   searchNodes,
 } from "../src/model";
+import { defaultExpanded, groupWideLevels, readable } from "../src/first-view";
 import type { Document, GradientCall, NodeData } from "../src/types";
 import { kerasGrouped as keras, kerasMlpUnusedHead, nodeId, op, outsideTape as outside, persistentTapeAll, variable } from "./documents";
 

@@ -7,15 +7,12 @@ import {
   buildGroups,
   computeView,
   danglingBranches,
-  defaultExpanded,
-  findingAnchors,
   foldGraph,
   groupLabel,
-  readable,
-  revealGroups,
   type FoldedGraph,
   type Groups,
 } from "../src/model";
+import { defaultExpanded, findingAnchors, readable, revealGroups } from "../src/first-view";
 import { badgeText } from "../src/render";
 import type { Document } from "../src/types";
 import { ganLossAfterTape, resnetUnusedHead } from "./documents";
