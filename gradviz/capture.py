@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
 import platform
 import sys
 import time
@@ -36,11 +37,12 @@ from ._capture.exports import Exports
 from ._capture.frames import Frames
 from ._capture.functions import Functions
 from ._capture.ops import Ops
+from ._capture.private_apis import HOOKS
 from ._capture.session import Patches, Session
 from ._capture.tapes import Tapes
 from ._capture.variables import Variables
 from ._version import __version__
-from .errors import CaptureError, OptionError
+from .errors import CaptureError, OptionError, TensorFlowMissingError
 
 MIN_MAX_OPS = 1000
 
@@ -71,14 +73,12 @@ class Capture:
         self._patches = Patches()
         session.other_thread = self._other_thread
         self._undo: list[Callable[[], None]] = []
+        self._reducer_files: set[str] = set()  # tf.distribute's all-reduce, which runs on a thread pool
         self._t0 = 0.0
 
     # ---------------------------------------------------------------- lifecycle
     def __enter__(self) -> Capture:
-        try:
-            import tensorflow  # noqa: F401
-        except ImportError as e:  # pragma: no cover - TF is a dependency
-            raise CaptureError("gradviz needs TensorFlow: pip install tensorflow") from e
+        import_tensorflow()
         self._t0 = time.perf_counter()
         self._frames.outermost = _frames.with_statement_frame((__file__, _frames.__file__, contextlib.__file__))
         self.trace.started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
@@ -100,24 +100,11 @@ class Capture:
 
     # ---------------------------------------------------------------- hooks in / out
     def _install(self) -> None:
-        for what, install in (
-            ("op events (tensorflow.python.framework.op_callbacks)", self._install_op_callback),
-            ("variable reads inside fast-path ops (pywrap_tfe variable watcher)", self._install_watcher),
-            ("GradientTape (tensorflow.python.eager.backprop.GradientTape)", self._install_tapes),
-            ("variable creation (BaseResourceVariable.__init__)", self._install_variable_creation),
-            ("tf.function calls (ConcreteFunction._call_flat)", self._install_functions),
-            ("AutoGraph line maps (autograph.impl.api._convert_actual)", self._install_autograph),
-            ("eager constants (constant_op._constant_eager_impl)", self._install_constants),
-            ("values leaving TensorFlow (EagerTensor.numpy, __float__, ...)", self._install_exports),
-            ("custom gradients (custom_gradient.record)", self._install_custom_gradients),
-            ("tf.gradients (gradients_util._GradientsHelper)", self._install_symbolic_gradients),
-            ("eager tf.numpy_function (script_ops.py_func_common)", self._install_numpy_function),
-            ("Keras layers and weights (keras.layers.Layer, keras.Variable)", self._install_keras),
-        ):
+        for hook in HOOKS:  # each on its own: a moved private API costs only its hook (see _capture/private_apis.py)
             try:
-                install()
+                getattr(self, f"_install_{hook.name}")()
             except Exception as e:
-                self.trace.capture_gaps.append(f"{what}: {type(e).__name__}: {e}")
+                self.trace.capture_gaps.append(f"{hook.what}: {type(e).__name__}: {e}")
 
     def _install_op_callback(self) -> None:
         from tensorflow.python.eager import context
@@ -217,8 +204,11 @@ class Capture:
         self._patches.patch(script_ops, "py_func_common", py_func_common, orig)
 
     def _install_keras(self) -> None:
-        import keras  # TensorFlow loads Keras lazily; loading it now lets its classes be hooked
+        for keras in _keras_packages():
+            self._hook_keras(keras)
 
+    def _hook_keras(self, keras: Any) -> None:
+        """Keras 3 (``keras``) or Keras 2 (``tf_keras``): layers, weights, predict, compile, loss scaling."""
         session, variables, patches = self._session, self._variables, self._patches
         # Layers are noted in __new__, whose (cls, *args, **kwargs) signature the wrapper repeats
         # exactly: Keras reads each layer class's __init__ signature to build its config.
@@ -232,14 +222,15 @@ class Capture:
 
         __new__.__wrapped__ = orig_new  # type: ignore[attr-defined]  (inspect.signature(LayerClass) follows it)
         patches.patch(Layer, "__new__", staticmethod(__new__))
-        base_variable = next(c for c in keras.Variable.__mro__ if c.__module__.endswith("common.variables"))
-        orig_kv_init = base_variable.__init__
+        if hasattr(keras, "Variable"):  # Keras 3 wraps each tf.Variable; Keras 2 makes plain ones
+            base_variable = next(c for c in keras.Variable.__mro__ if c.__module__.endswith("common.variables"))
+            orig_kv_init = base_variable.__init__
 
-        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-            orig_kv_init(self, *args, **kwargs)
-            session.guard(variables.keras_variable_made, self)
+            def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+                orig_kv_init(self, *args, **kwargs)
+                session.guard(variables.keras_variable_made, self)
 
-        patches.patch(base_variable, "__init__", __init__)
+            patches.patch(base_variable, "__init__", __init__)
         self._exports.install_predict(patches, keras.Model)
         orig_compile, frames, trace = keras.Model.compile, self._frames, self.trace
 
@@ -250,8 +241,11 @@ class Capture:
             return result
 
         patches.patch(keras.Model, "compile", compile, orig_compile)
-        LSO = keras.optimizers.LossScaleOptimizer
-        orig_scale = LSO.scale_loss
+        if hasattr(keras, "Variable"):
+            LSO, method = keras.optimizers.LossScaleOptimizer, "scale_loss"
+        else:
+            LSO, method = keras.mixed_precision.LossScaleOptimizer, "get_scaled_loss"
+        orig_scale = getattr(LSO, method)
 
         def scale_loss(optimizer: Any, loss: Any) -> Any:
             scaled = orig_scale(optimizer, loss)
@@ -259,7 +253,32 @@ class Capture:
                 trace.scaled_losses.append(scaled._id)
             return scaled
 
-        patches.patch(LSO, "scale_loss", scale_loss, orig_scale)
+        patches.patch(LSO, method, scale_loss, orig_scale)
+
+    def _install_distribute(self) -> None:
+        from tensorflow.python.distribute import cross_device_utils, distribute_lib, mirrored_run
+
+        self._session.replica_thread = mirrored_run._MirroredReplicaThread
+        # the all-reduce of the replicas' results runs on a thread pool: after every tape.gradient,
+        # on values no tape differentiates, so not a gap in what a tape recorded
+        self._reducer_files = {cross_device_utils.__file__}
+        self._undo.append(lambda: setattr(self._session, "replica_thread", None))
+        StrategyBase = distribute_lib.StrategyBase
+        orig_run, session, gaps, frames = StrategyBase.run, self._session, self.trace.capture_gaps, self._frames
+
+        def run(strategy: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            session.guard(_note_strategy, gaps, strategy)
+            session.strategy_runs += 1
+            outer = frames.parent_stack
+            here = session.guard(frames.here)
+            if here is not None:
+                frames.parent_stack = self.trace.frames[here]
+            try:
+                return orig_run(strategy, fn, *args, **kwargs)
+            finally:
+                frames.parent_stack = outer
+
+        self._patches.patch(StrategyBase, "run", run, orig_run)
 
     def _other_thread(self) -> None:
         """TensorFlow work on a thread other than the captured one: op callbacks and tapes are per
@@ -267,6 +286,11 @@ class Capture:
         gaps = self.trace.other_threads
         if len(gaps) >= 5:
             return
+        f: Any = sys._getframe(1)
+        while f is not None:
+            if f.f_code.co_filename in self._reducer_files:
+                return
+            f = f.f_back
         stack = self._frames.stack_here()
         where = f"{stack[0][0]}:{stack[0][1]}" if stack else "library code"
         if where not in gaps:
@@ -293,15 +317,79 @@ class Capture:
         self._frames.outermost = None
 
 
+def _keras_packages() -> list[Any]:
+    """The Keras packages a program may use: ``keras`` (Keras 3, also ``tf.keras`` by default) and,
+    when ``TF_USE_LEGACY_KERAS`` makes ``tf.keras`` mean it (as TensorFlow reads that variable), ``tf_keras``."""
+    import keras  # TensorFlow loads Keras lazily; loading it now lets its classes be hooked
+
+    found = [keras]
+    if os.environ.get("TF_USE_LEGACY_KERAS") in ("true", "True", "1"):
+        with contextlib.suppress(ImportError):
+            import tf_keras
+
+            if tf_keras is not keras:
+                found.append(tf_keras)
+    return found
+
+
+def _note_strategy(gaps: list[str], strategy: Any) -> None:
+    """``strategy.run`` on a strategy whose replicas gradviz cannot follow (TPUs, parameter servers,
+    other workers): say so once in ``capture_gaps``, so a run with no gradient call seen is not
+    reported as one that made none. Followed: MirroredStrategy (replicas are threads of this process,
+    run one at a time), OneDeviceStrategy and the default strategy (the calling thread itself)."""
+    import tensorflow as tf
+    from tensorflow.python.distribute import distribute_lib
+
+    followed = (
+        tf.distribute.MirroredStrategy,
+        tf.compat.v1.distribute.MirroredStrategy,
+        tf.distribute.OneDeviceStrategy,
+        tf.compat.v1.distribute.OneDeviceStrategy,
+        distribute_lib._DefaultDistributionStrategy,
+    )
+    if isinstance(strategy, followed):
+        return
+    note = (
+        f"the replicas of {type(strategy).__name__} (gradviz follows only MirroredStrategy and "
+        "OneDeviceStrategy for now), so what its strategy.run does on other devices or workers may be missed"
+    )
+    if note not in gaps:
+        gaps.append(note)
+
+
 def _record_compile(trace: T.Trace, frames: Frames, model: Any, loss: Any) -> None:
-    struct = getattr(model, "_outputs_struct", None)
+    struct = getattr(model, "_outputs_struct", None)  # Keras 3
+    if struct is None:
+        struct = getattr(model, "_nested_outputs", None)  # Keras 2
     outputs = {}
     if isinstance(struct, dict):
         for key, tensor in struct.items():
-            layer = getattr(getattr(tensor, "_keras_history", None), "operation", None)
+            history = getattr(tensor, "_keras_history", None)
+            layer = getattr(history, "operation", None) or getattr(history, "layer", None)
             outputs[str(key)] = str(getattr(layer, "name", key))
     keys = [str(k) for k in loss] if isinstance(loss, dict) else None
     trace.compiles.append(T.CompileRecord(frames.here(), str(getattr(model, "name", "")), outputs, keys))
+
+
+def import_tensorflow() -> Any:
+    """Import TensorFlow, or raise :class:`TensorFlowMissingError` saying in one sentence why not.
+
+    TensorFlow is not a dependency of gradviz (the ``tf`` extra adds it), so that users of
+    ``tensorflow-cpu``, ``tf-nightly`` or ``tensorflow-macos`` keep the one TensorFlow they have.
+    """
+    try:
+        import tensorflow
+    except ImportError as e:
+        if isinstance(e, ModuleNotFoundError) and e.name == "tensorflow":  # not a broken install
+            raise TensorFlowMissingError(
+                f"no TensorFlow can be imported by {sys.executable}, so there is nothing to capture:"
+                ' `pip install "gradviz[tf]"` installs it (or install your own tensorflow-cpu,'
+                " tensorflow[and-cuda], tf-nightly or tensorflow-macos)."
+            ) from e
+        raise TensorFlowMissingError(
+            f"TensorFlow is installed but cannot be imported ({type(e).__name__}: {e}), so there is nothing to capture."
+        ) from e
+    return tensorflow
 
 
 def _versions() -> dict[str, str | None]:

@@ -140,7 +140,7 @@ def run(
         traceback.print_exception(type(e), e, None, file=sys.stderr)
         return 1
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from .errors import OptionError
+    from .errors import OptionError, TensorFlowMissingError
     from .pipeline import check_output_path, run_and_diagnose, write_json
 
     exit_code = 0
@@ -163,6 +163,9 @@ def run(
     except OptionError as e:
         print(f"gradviz: {e}", file=sys.stderr)
         return 2
+    except TensorFlowMissingError as e:  # before anything ran
+        print(f"gradviz: {e}", file=sys.stderr)
+        return 1
     finally:
         sys.argv, sys.path[:] = old_argv, old_path
     sys.stdout.flush()

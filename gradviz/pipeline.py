@@ -28,6 +28,8 @@ class Outcome:
             return None
         if self.trace.capture_gaps and not self.trace.ops_seen:
             return f"gradviz could not watch {what}: {self.trace.capture_gaps[0]}"
+        if self.trace.capture_gaps:  # a call may have run where gradviz could not see it
+            return f"gradviz saw no tape.gradient call in {what}, but it could not hook {self.trace.capture_gaps[0]}."
         done = "ran no TensorFlow op" if not self.trace.ops_seen else "made no tape.gradient call"
         return f"{what} {done}, so there is no gradient to explain."
 

@@ -34,3 +34,15 @@ ruff format --check gradviz
 echo "== pytest"
 export TF_CPP_MIN_LOG_LEVEL=3
 python -m pytest -q -p no:cacheprovider "$@"
+
+# The oldest TensorFlow the `tf` extra allows, in a venv of its own: the capture tests, the private
+# TensorFlow names the hooks rely on, and the cause corpus. GRADVIZ_TF_OLDEST=0 skips it.
+if [ "${GRADVIZ_TF_OLDEST:-1}" != 0 ]; then
+  echo "== the oldest supported TensorFlow (.venv-tf-oldest, tensorflow 2.16)"
+  deactivate
+  [ -d .venv-tf-oldest ] || python3 -m venv .venv-tf-oldest
+  .venv-tf-oldest/bin/python -m pip install -q --upgrade pip
+  .venv-tf-oldest/bin/python -m pip install -q -e ".[tf]" "tensorflow==2.16.*" "pytest>=8"
+  .venv-tf-oldest/bin/python -m pytest -q -p no:cacheprovider \
+    tests/test_capture.py tests/test_private_apis.py tests/test_corpus.py
+fi

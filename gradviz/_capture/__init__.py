@@ -7,6 +7,7 @@
 * :mod:`.variables` variable creation, Keras layer attribution, reads inside C++ and state reads
 * :mod:`.functions` ``tf.function`` graphs: calls, bodies traced before capture, autograph line maps
 * :mod:`.exports`   values leaving TensorFlow (``.numpy()``, ``float()``, ``model.predict``)
+* :mod:`.private_apis` the private TensorFlow / Keras names each hook relies on (one table)
 
 Every module here may import TensorFlow; nothing outside ``gradviz.capture`` and this package does.
 """
