@@ -19,8 +19,9 @@ from . import graph as gr
 from . import schema, source
 from . import trace as T
 from ._rules import Rules
+from ._view import Verdict
 from .errors import OptionError
-from .result import CallDiagnosis, CaptureSummary, Finding, TapeView, headline
+from .result import CallDiagnosis, CaptureSummary, Evidence, Finding, TapeView, headline
 
 DEFAULT_MAX_NODES = 5000
 
@@ -136,7 +137,7 @@ def _diagnose_call(rules: Rules, index: int, call: T.GradientCallRecord, tape: T
     findings = []
     for k, src in enumerate(call.sources):
         expr = (exprs[1][k] if exprs else None) or src.name or f"sources[{k}]"
-        findings.append(_finding(rules, call, src, expr, tape_name))
+        findings.append(_finding(rules, call, src, expr, tape_name, k in call.replica_disagree))
     targets = [f"t:{t}" for t in call.targets if f"t:{t}" in rules.G]
     return CallDiagnosis(
         index=index,
@@ -151,7 +152,9 @@ def _diagnose_call(rules: Rules, index: int, call: T.GradientCallRecord, tape: T
     )
 
 
-def _finding(rules: Rules, call: T.GradientCallRecord, src: T.SourceRecord, expr: str, tape_name: str) -> Finding:
+def _finding(
+    rules: Rules, call: T.GradientCallRecord, src: T.SourceRecord, expr: str, tape_name: str, disagree: bool = False
+) -> Finding:
     node = f"v:{src.id}" if src.is_variable else f"t:{src.id}"
     G = rules.G
     f = Finding(expr=expr, name=src.name, node=node if node in G else None, status=src.status)
@@ -164,6 +167,14 @@ def _finding(rules: Rules, call: T.GradientCallRecord, src: T.SourceRecord, expr
         f.status = "zero"
     else:
         v = rules.verdict(call, src, node, expr)
+    if disagree and v.cause is not None:  # what one replica shows need not hold for the others
+        v = Verdict(
+            "unexplained", rules.frame_line(call.frame), path=v.path,
+            evidence=[Evidence(f"The {call.replicas} replicas of strategy.run that made this call did not agree: "
+                               f"TensorFlow gave some of them a gradient for `{expr}` and others {src.status}; "
+                               "gradviz shows the replica that got none and does not explain the difference.",
+                               (node,) if node in G else ())],
+        )  # fmt: skip
     f.cause, f.culprit, f.ran_at, f.subject, f.hint = v.cause, v.culprit, v.ran_at, v.subject, v.hint
     f.broken_edges, f.evidence = v.broken, v.evidence
     f.path = v.path or rules.path(node, {n for e in v.broken for n in e[:2]})

@@ -177,6 +177,7 @@ def _call(c: CallDiagnosis, lines: _Lines) -> schema.GradientCall:
         "target": c.target,
         "target_nodes": [n for n in c.target_nodes if n in set(c.nodes)],
         "count": c.call.count,
+        "replicas": c.call.replicas,
         "unconnected_gradients": "zero" if c.call.unconnected_zero else "none",
         "sources": [_finding(f, lines) for f in c.findings],
         "groups": c.groups,

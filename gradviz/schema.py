@@ -167,6 +167,7 @@ class GradientCall(TypedDict):
     target: str  # the target as written, e.g. "loss"
     target_nodes: list[str]
     count: int  # how many times this call ran (a training loop calls the same line many times)
+    replicas: int  # made inside a tf.distribute strategy.run: by how many replicas (0 outside one)
     unconnected_gradients: Literal["none", "zero"]
     sources: list[SourceFinding]
     # the missing or zero sources as a person reads them: indices into `sources` sharing status, cause,

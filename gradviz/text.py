@@ -29,7 +29,7 @@ def render(doc: Any, *, color: bool = False, brief: bool = False, verbose: bool 
     head = "gradviz: " + summary["headline"]
     out.append(_paint(head, "green" if ok else ("bold" if not doc["gradient_calls"] else "red"), color))
     for call in doc["gradient_calls"]:
-        times = f" (ran {call['count']} times)" if call.get("count", 1) > 1 else ""
+        times = _times(call.get("count", 1), call.get("replicas", 0))
         where = f"{short_name(call['file'], labels)}:{call['line']}" if call["line"] else "?"
         out.append("")
         out.append(_paint(f"tape.gradient at {where}{times}: {call['code'] or ''}".rstrip(), "bold", color))
@@ -64,6 +64,13 @@ def render(doc: Any, *, color: bool = False, brief: bool = False, verbose: bool 
             )
         )
     return "\n".join(out)
+
+
+def _times(count: int, replicas: int) -> str:
+    """How often a call ran: " (ran 250 times)", " (on 2 replicas)", " (ran 40 times, on 2 replicas)"."""
+    if replicas > 1:
+        return f" (ran {count} times, on {replicas} replicas)" if count > replicas else f" (on {replicas} replicas)"
+    return f" (ran {count} times)" if count > 1 else ""
 
 
 def _label(s: dict) -> str:

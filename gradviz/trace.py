@@ -110,6 +110,8 @@ class GradientCallRecord:
     watched_variables: list[int]
     count: int = 1
     names: dict[int, str] = field(default_factory=dict)  # tensor id -> the user's local name for it then
+    replicas: int = 0  # made inside strategy.run: how many replicas made it (in one run); 0 outside
+    replica_disagree: list[int] = field(default_factory=list)  # sources whose status differed between replicas
 
 
 @dataclass(slots=True)

@@ -195,3 +195,15 @@ def test_text_of_a_gan_cut_at_the_loss_lines_matches_its_snapshot(request: pytes
         "4 variables in 2 layers of discriminator: d1, d2",
     ]
     assert "`with tf.GradientTape() as d_tape:`" in text and "`g_tape.gradient`" in text
+
+
+def test_text_says_how_many_replicas_made_a_call() -> None:
+    doc = json.loads((SNAPSHOTS / "outside_tape.json").read_text())
+    call = doc["gradient_calls"][0]
+    heading = lambda: next(line for line in render(doc).splitlines() if line.startswith("tape.gradient"))  # noqa: E731
+    call["count"], call["replicas"] = 2, 2
+    assert "(on 2 replicas)" in heading()
+    call["count"] = 40
+    assert "(ran 40 times, on 2 replicas)" in heading()
+    call["count"], call["replicas"] = 3, 0
+    assert "(ran 3 times)" in heading()

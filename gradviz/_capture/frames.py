@@ -12,6 +12,7 @@ import contextlib
 import os
 import sys
 import sysconfig
+import threading
 from typing import Any
 
 from .. import trace as T
@@ -55,6 +56,10 @@ class Frames:
         self._index: dict[T.Frame, int] = {}
         self._autograph: dict[tuple[str, int], tuple[str, int]] = {}
         self._autograph_files: set[str] = set()
+        # the user's stack at the strategy.run now running: a replica thread's own stack ends in
+        # threading's bootstrap, and continues, for the user, where strategy.run was called
+        self.parent_stack: T.Frame = ()
+        self._thread = threading.get_ident()
 
     def is_library(self, filename: str) -> bool:
         lib = self._library.get(filename)
@@ -97,6 +102,8 @@ class Frames:
             if f is stop:
                 break
             f = f.f_back
+        if f is None and self.parent_stack and threading.get_ident() != self._thread:
+            stack.extend(loc for loc in self.parent_stack if not stack or loc != stack[-1])
         return self.intern(tuple(stack))
 
     def intern(self, key: T.Frame) -> int:

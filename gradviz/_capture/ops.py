@@ -7,6 +7,7 @@ op, so it binds what it needs to locals and does the rest lazily.
 
 from __future__ import annotations
 
+from threading import get_ident
 from typing import TYPE_CHECKING, Any
 
 from .. import trace as T
@@ -41,6 +42,7 @@ _DATASET_OPS = frozenset(
         "DatasetToSingleElement", "DeleteIterator",
     }
 )  # fmt: skip
+_IDLE: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())  # a thread with no tape entered
 _FLOATING = frozenset({"float16", "bfloat16", "float32", "float64", "complex64", "complex128", "resource", "variant"})
 
 
@@ -114,9 +116,11 @@ class Ops:
             out_ids.append(tid)
             tensors[tid] = T.TensorInfo(dtype_name(t), shape_of(t), "op", -1, seq)
         hidden: tuple[tuple[int, int], ...] = ()
+        thread = get_ident()
         if graph is None:
             var = self.variables
-            hidden = var.hidden_reads(inputs, in_ids, seq)
+            if thread == self.session.thread:  # the variable watcher is the capturing thread's own
+                hidden = var.hidden_reads(inputs, in_ids, seq)
             if len(inputs) > 1 and is_assign_op(op_type):
                 var.remember_assign(in_ids[0], inputs[1])
             if var.has_assigned:
@@ -124,12 +128,16 @@ class Ops:
             scope = self._scope.scope_name.rstrip("/")
         else:
             scope = op_name.rpartition("/")[0] if op_name else ""
+        if scope.startswith("replica_"):  # MirroredStrategy's replicas after the first: the same layers
+            head, _, rest = scope.partition("/")
+            if head[8:].isdigit():
+                scope = rest
         grad = self.grad(op_type, outputs)
         callee = self.functions.running_callee() if grad == T.GRAD_CALL else 0
         bodies: tuple[tuple[str, int], ...] = ()
         if grad == T.GRAD_DATASET or op_type in _FUNCTIONAL:
             bodies = self.functions.bodies(attrs, outputs, graph)
-        tapes = self.tapes
+        recording, paused = self.tapes.state.get(thread, _IDLE)
         trace.ops.append(
             T.OpRecord(
                 seq,
@@ -138,12 +146,12 @@ class Ops:
                 tuple(out_ids),
                 frame,
                 scope,
-                tapes.recording,
-                tapes.paused,
+                recording,
+                paused,
                 grad,
                 gidx,
                 op_name,
-                tapes.in_gradient > 0,
+                self.tapes.in_gradient > 0,
                 callee,
                 hidden,
                 bodies,

@@ -21,16 +21,25 @@ class Session:
         self.busy = False  # inside a gradviz recorder: TF ops run now are gradviz's own
         self.thread = threading.get_ident()
         self.other_thread: Callable[[], None] | None = None  # called when a hook fires on another thread
+        # MirroredStrategy's replica threads (their class, once hooked): they run one at a time while
+        # the thread that called ``strategy.run`` waits, and carry its op callbacks, so they are recorded too
+        self.replica_thread: type | None = None
+        self.strategy_runs = 0  # strategy.run calls so far: replicas' calls in one run are one group
 
     def is_capturing_thread(self) -> bool:
-        return threading.get_ident() == self.thread
+        return threading.get_ident() == self.thread or self.in_replica_thread()
+
+    def in_replica_thread(self) -> bool:
+        replica = self.replica_thread
+        return replica is not None and isinstance(threading.current_thread(), replica)
 
     def guard(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a recorder; an exception in it is counted, never raised into the user's program.
 
-        Only the capturing thread is recorded (TensorFlow's op callbacks and tapes are per
-        thread); a hook firing on another thread is noted, since work there is unseen."""
-        if threading.get_ident() != self.thread:
+        Only the capturing thread and MirroredStrategy's replica threads are recorded (TensorFlow's
+        op callbacks and tapes are per thread); a hook firing on another thread is noted, since work
+        there is unseen."""
+        if threading.get_ident() != self.thread and not self.in_replica_thread():
             if self.other_thread is not None:
                 self.other_thread()
             return None

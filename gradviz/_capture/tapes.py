@@ -9,6 +9,7 @@ tape leaves TensorFlow's active set, so only this Python-level record can tell "
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -48,14 +49,18 @@ class Tapes:
         self.frames = frames
         self.variables = variables
         self.functions = functions
-        self.recording: tuple[int, ...] = ()  # tapes recording now
-        self.paused: tuple[int, ...] = ()  # tapes inside stop_recording() now
+        # per thread (TensorFlow's tapes are; MirroredStrategy runs each replica in a thread of its own):
+        # thread id -> (tapes recording now, tapes inside stop_recording() now)
+        self.state: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self.in_gradient = 0  # inside tape.gradient: ops run now are its backward pass
         self.last_call_seq = 0
         self._records: dict[int, T.TapeRecord] = {}  # id(tape) -> record
         self._active: list[int] = []  # entered tapes, in order
+        self._thread: dict[int, int] = {}  # tape record id -> the thread that entered it
         self._pause_depth: dict[int, int] = {}
         self._groups: dict[tuple[Any, ...], int] = {}  # repeated gradient call -> kept call index
+        # repeated gradient call -> (strategy.run it was made in, replicas seen, each source's statuses)
+        self._replicas: dict[tuple[Any, ...], tuple[int, int, list[set[str]]]] = {}
 
     def install(self, patches: Patches, GradientTape: Any) -> None:
         tapes, session = self, self.session
@@ -162,6 +167,7 @@ class Tapes:
         rec.exited = -1
         if rec.id not in self._active:
             self._active.append(rec.id)
+        self._thread[rec.id] = threading.get_ident()
         self._refresh()
 
     def exited(self, tape: Any) -> None:
@@ -178,8 +184,12 @@ class Tapes:
         self._refresh()
 
     def _refresh(self) -> None:
-        self.recording = tuple(t for t in self._active if not self._pause_depth.get(t))
-        self.paused = tuple(t for t in self._active if self._pause_depth.get(t))
+        here = threading.get_ident()
+        mine = [t for t in self._active if self._thread.get(t) == here]
+        self.state[here] = (
+            tuple(t for t in mine if not self._pause_depth.get(t)),
+            tuple(t for t in mine if self._pause_depth.get(t)),
+        )
 
     def watch(self, tape: Any, tensor: Any) -> None:
         from tensorflow.python.util import nest
@@ -293,14 +303,34 @@ class Tapes:
         tape_frame = self.trace.tapes[call.tape].frame
         key = (call.frame, self.trace.frames[tape_frame][:1], len(call.sources))
         kept = self._groups.get(key)
+        if self.session.in_replica_thread():
+            self._replica_call(key, call)
         if kept is None:
             self._groups[key] = len(self.trace.calls)
             self.trace.calls.append(call)
         else:
             old = self.trace.calls[kept]
             call.count = old.count + 1
+            disagree = sorted(set(call.replica_disagree) | set(old.replica_disagree))
+            replicas = max(call.replicas, old.replicas)
             if sum(s.status != "ok" for s in call.sources) >= sum(s.status != "ok" for s in old.sources):
                 self.trace.calls[kept] = call
             else:
                 old.count += 1
+            self.trace.calls[kept].replica_disagree, self.trace.calls[kept].replicas = disagree, replicas
         self.last_call_seq = call.seq
+
+    def _replica_call(self, key: tuple[Any, ...], call: T.GradientCallRecord) -> None:
+        """A call made in a MirroredStrategy replica: count the replicas that made it in this
+        ``strategy.run`` and note the sources whose gradient status differs between them (then
+        no one cause holds for every replica)."""
+        run = self.session.strategy_runs
+        group = self._replicas.get(key)
+        if group is None or group[0] != run or len(group[2]) != len(call.sources):
+            group = (run, 0, [set() for _ in call.sources])
+        statuses = group[2]
+        for seen, src in zip(statuses, call.sources):
+            seen.add(src.status)
+        self._replicas[key] = (run, group[1] + 1, statuses)
+        call.replicas = group[1] + 1
+        call.replica_disagree = [k for k, seen in enumerate(statuses) if len(seen) > 1]

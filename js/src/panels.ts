@@ -136,7 +136,8 @@ export function renderFindings(doc: Document, callIndex: number, activeKey: stri
     section.appendChild(select);
   }
   const call = calls[callIndex];
-  const ran = call.count > 1 ? ` · ran ${call.count}×` : "";
+  const replicas = call.replicas ?? 0;
+  const ran = (call.count > Math.max(1, replicas) ? ` · ran ${call.count}×` : "") + (replicas > 1 ? ` · on ${replicas} replicas` : "");
   section.appendChild(h("div", { class: "gv-call" }, "gradient of ", h("code", null, call.target), " at ",
     whereEl(doc, call.file, call.line) ?? h("span", { class: "gv-where" }, "?"), ran));
   if (call.code) section.appendChild(h("code", { class: "gv-code" }, call.code));

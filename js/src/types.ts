@@ -192,6 +192,8 @@ export interface GradientCall {
   target_nodes: string[];
   /** how many times this call ran (a training loop calls the same line many times) */
   count: number;
+  /** made inside a tf.distribute strategy.run: by how many replicas (0 outside one) */
+  replicas: number;
   unconnected_gradients: "none" | "zero";
   sources: SourceFinding[];
   // the missing or zero sources as a person reads them: indices into `sources` sharing status, cause,
