@@ -15,6 +15,8 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from . import source
+
 _last: dict[str, Any] = {}
 
 
@@ -68,30 +70,40 @@ def run_cell(
     shell: Any,
     cell: str,
     *,
-    header: str = "%%gradtape",
+    header: str | None = "%%gradtape",
     report: str | None = None,
     widget: bool = True,
     all_nodes: bool = False,
     max_nodes: int = 5000,
     max_ops: int = 50_000,
 ) -> None:
+    """Run ``cell`` under capture in ``shell``'s namespace, then show (and return nothing of) its diagnosis.
+
+    ``header`` is the magic line above the cell, which counts as line 1 as the notebook shows it;
+    ``None`` when the cell is run as it is, without a magic line (JupyterLab's "Diagnose gradients"
+    button): lines then count from the cell's first line, and the cell is compiled under the name
+    the kernel gives that source (ipykernel: the hash of the cell's text), so culprits map back to
+    the cell. If the cell raises, the diagnosis is shown and the exception re-raised.
+    """
     from IPython.display import display
 
-    from .errors import OptionError
+    from .errors import OptionError, TensorFlowMissingError
     from .pipeline import check_output_path, run_and_diagnose
 
     # Line numbers as the user sees the cell, magic line included; linecache holds its real text.
-    filename = shell.compile.cache(f"{header}\n{cell}", shell.execution_count)
+    shown = cell if header is None else f"{header}\n{cell}"
+    filename = shell.compile.cache(shown, _execution_count(shell))
     try:
         check_output_path(report, "--report")
-        outcome = run_and_diagnose(
-            lambda: _run(shell, cell, code_name=filename),
-            program="notebook cell",
-            max_ops=max_ops,
-            all_nodes=all_nodes,
-            max_nodes=max_nodes,
-        )
-    except OptionError as e:
+        with source.labelled(_all_cell_labels(shell)):
+            outcome = run_and_diagnose(
+                lambda: _run(shell, cell, code_name=filename, first_line=1 if header is None else 2),
+                program="notebook cell",
+                max_ops=max_ops,
+                all_nodes=all_nodes,
+                max_nodes=max_nodes,
+            )
+    except (OptionError, TensorFlowMissingError) as e:  # the cell did not run
         raise UsageError(f"%%gradtape: {e}") from None
     _last["diagnosis"] = outcome.diagnosis
     doc = outcome.document
@@ -118,15 +130,33 @@ def run_cell(
         raise outcome.failure
 
 
-def _run(shell: Any, cell: str, *, code_name: str) -> None:
-    """Run the cell as IPython would: statements, then the value of a final expression displayed."""
-    tree = ast.parse("\n" + cell, code_name)
+def _run(shell: Any, cell: str, *, code_name: str, first_line: int) -> None:
+    """Run the cell as IPython would: statements, then the value of a final expression displayed.
+
+    ``first_line`` is the line number of the cell's first line (2 under a magic line).
+    """
+    tree = ast.parse("\n" * (first_line - 1) + cell, code_name)
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     exec(shell.compile(tree, code_name, "exec"), shell.user_ns)
     if last is not None:
         value = eval(shell.compile(ast.Expression(last.value), code_name, "eval"), shell.user_ns)
         if value is not None:
             shell.displayhook(value)
+
+
+def _execution_count(shell: Any) -> int:
+    """The execution count of the cell running now, the number its prompt shows.
+
+    Not ``shell.execution_count``: IPython 9 already counts the next cell while one runs (IPython 8
+    counts after). The running cell's own result has the number either way.
+    """
+    count = getattr(getattr(getattr(shell, "displayhook", None), "exec_result", None), "execution_count", None)
+    return count if isinstance(count, int) else shell.execution_count
+
+
+def _all_cell_labels(shell: Any) -> dict[str, str]:
+    """Every cell compiled so far, by its execution count ("cell [3]")."""
+    return {f: f"cell [{n}]" for f, n in getattr(shell.compile, "_filename_map", {}).items()}
 
 
 def _cell_labels(shell: Any, doc: Any) -> dict[str, str]:

@@ -9,8 +9,10 @@ text itself, so a long notebook session that edits a module never reads stale so
 from __future__ import annotations
 
 import ast
+import contextlib
 import linecache
 import os
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -60,8 +62,26 @@ def segment(file: str, node: ast.AST) -> str:
     return ast.get_source_segment("".join(lines(file)), node) or ast.unparse(node)
 
 
+# File names as people know them while a diagnosis is written (notebook cells: "cell [3]"); see `labelled`.
+_labels: dict[str, str] = {}
+
+
+@contextlib.contextmanager
+def labelled(labels: dict[str, str]) -> Iterator[None]:
+    """Within the block, :func:`short_name` and :func:`where` name these files by their labels, so the
+    diagnosis's own sentences (its evidence) say ``cell [3]:5``, not a temporary file's name."""
+    saved = dict(_labels)
+    _labels.update(labels)
+    try:
+        yield
+    finally:
+        _labels.clear()
+        _labels.update(saved)
+
+
 def short_name(file: str | None, labels: dict[str, str] | None = None) -> str:
     """How a file is named for people: its label (``cell [3]``) or its base name."""
+    labels = labels or _labels
     if labels and file in labels:
         return labels[file]
     return (file or "?").rsplit("/", 1)[-1].rsplit(os.sep, 1)[-1]

@@ -18,7 +18,10 @@ from .report import read_bundle, report_html, save_report, suggested_filename
 from .schema import SCHEMA_VERSION, Document
 from .source import short_name
 
-__all__ = ["GraphWidget"]
+__all__ = ["FINDINGS_MIME", "GraphWidget"]
+
+#: The output type that carries a widget's findings to the JupyterLab extension (js/src/lab/findings.ts).
+FINDINGS_MIME = "application/vnd.gradviz.findings+json"
 
 
 class GraphWidget(anywidget.AnyWidget):
@@ -106,6 +109,21 @@ class GraphWidget(anywidget.AnyWidget):
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(repr(self))
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget view, plus the document without its graph under :data:`FINDINGS_MIME`.
+
+        Front ends render only the richest type they know (the widget); the notebook keeps every
+        type in the output, which is where gradviz's JupyterLab extension reads the findings for
+        its side panel and its jump-to-line (a widget cannot reach the application, ipywidgets#3827).
+        """
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if not bundle:
+            return bundle
+        data, metadata = bundle
+        graph = self.document.get("graph") or {}
+        data[FINDINGS_MIME] = {**self.document, "graph": {**graph, "nodes": [], "edges": []}}
+        return data, metadata
 
     def _on_custom_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict) or content.get("type") != "export_html":

@@ -94,3 +94,32 @@ def test_final_expression_is_displayed_as_without_the_magic(ip, capsys) -> None:
     out = capsys.readouterr().out
     assert "19.0" in out  # the cell's value, shown by IPython's display hook
     assert ip.user_ns["_"] == 19.0
+
+
+def test_cell_run_without_a_magic_line_counts_lines_as_the_cell_shows_them(ip, capsys) -> None:
+    # What JupyterLab's "Diagnose gradients" button runs: the cell's source as it is, no magic line.
+    code = f"import gradviz.magic\ngradviz.magic.run_cell(get_ipython(), {OUTSIDE_TAPE!r}, header=None)"
+    result = ip.run_cell(code, store_history=True)
+    assert ip.user_ns["g"] is None
+    (finding,) = magic.last_diagnosis().findings
+    file, line = finding.culprit
+    assert line == OUTSIDE_TAPE.splitlines().index("z = y * 2") + 1
+    # Compiled under the name the kernel gives this very source, so the culprit maps back to the cell.
+    assert file == ip.compile.get_code_name(OUTSIDE_TAPE, OUTSIDE_TAPE, result.execution_count)
+    assert "outside_tape" in capsys.readouterr().out
+
+
+def test_cells_are_labelled_with_the_count_their_prompt_shows(ip, capsys) -> None:
+    result = ip.run_cell(
+        f"get_ipython().run_cell_magic('gradtape', '--no-widget', {OUTSIDE_TAPE!r})", store_history=True
+    )
+    (finding,) = magic.last_diagnosis().findings
+    assert f"cell [{result.execution_count}]:{finding.culprit[1]}" in capsys.readouterr().out
+
+
+def test_evidence_names_cells_as_the_notebook_does(ip, capsys) -> None:
+    """The diagnosis's own sentences say `cell [N]:5`, never the temporary file a cell is compiled to."""
+    ip.run_cell_magic("gradtape", "--no-widget", OUTSIDE_TAPE)
+    (finding,) = magic.last_diagnosis().findings
+    facts = " ".join(e.fact for e in finding.evidence)
+    assert "cell [" in facts and ".py" not in facts, facts
