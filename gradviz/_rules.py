@@ -105,15 +105,21 @@ class Rules(AbsenceRules):
                         evidence=[Evidence(f"The name `{expr}` was bound at {source.where(rebound)} to a new "
                                            "tensor computed from a variable.", (node,))],
                     )  # fmt: skip
-                if node in anc:
+                if node not in anc:
+                    return self.not_connected(call, src, node, targets, anc, expr)
+                if not any(i == src.id for _, i in tape.watched):
                     return Verdict(
                         "not_watched_tensor", self.creation_line(src, node),
                         evidence=[Evidence(f"The target depends on `{expr}`, a plain tensor the tape never "
                                            "watched.", (node,))],
                     )  # fmt: skip
-                return self.not_connected(call, src, node, targets, anc, expr)
+                # Watched, yet nothing the tape recorded flows from it (a loop body's tape watching an
+                # outer tensor it reaches only through a capture): the cut below says where it breaks.
             watched_at = [seq for seq, i in tape.watched if i == src.id]
-            uses = [v for v in G.successors(node) if v in anc and G.nodes[v]["kind"] == "op"]
+            # Uses in the tape's own graph: a use in an enclosing graph (the tensor reaches a loop body's
+            # tape only through a capture) is not a watch that came too late.
+            uses = [v for v in G.successors(node)
+                    if v in anc and G.nodes[v]["kind"] == "op" and G.nodes[v]["graph"] == tape.graph]  # fmt: skip
             if watched_at and uses and all(G.nodes[v]["seq"] <= min(watched_at) for v in uses):
                 return Verdict(
                     "not_watched_tensor", self.creation_line(src, node),
@@ -123,7 +129,7 @@ class Rules(AbsenceRules):
         if node not in G:
             return self.not_connected(call, src, node, targets, anc, expr)
         # 3. follow what the tape can differentiate
-        reach = gr.forward(G, [node], tape, self.cache)
+        reach = gr.forward(G, self.as_asked(node, tape), tape, self.cache)
         if any(t in reach for t in targets):
             return self.connected(call, src, node, reach, anc, expr)
         # 4. the cut between what the gradient reaches and what the target needs
@@ -146,7 +152,7 @@ class Rules(AbsenceRules):
         tape = self.trace.tapes[call.tape]
         targets = [f"t:{t}" for t in call.targets]
         v = self.verdict(call, dataclasses.replace(src, status="zero"), node, expr)
-        reach = gr.forward(G, [node], tape, self.cache)
+        reach = gr.forward(G, self.as_asked(node, tape), tape, self.cache)
         if (
             v.cause not in _UNWATCHED
             and any(t in reach for t in targets)
@@ -164,10 +170,23 @@ class Rules(AbsenceRules):
         ))  # fmt: skip
         return v
 
+    def as_asked(self, node: str, tape: T.TapeRecord) -> list[str]:
+        """The source as the gradient call sees it: itself, and the placeholders that capture it into the
+        tape's traced body (or one around it). A tape or tf.gradients inside a loop body that names an
+        outer tensor gets that capture, so a path from it is no loop_body_capture break."""
+        G = self.G
+        out = [node]
+        for v in G.successors(node):
+            d = G.edges[node, v]
+            if d["kind"] == "capture" and (d.get("into") == tape.graph or d.get("into") in tape.enclosing):
+                out.append(v)
+        return out
+
     def reaches_around_zeros(self, node: str, targets: list[str], tape: T.TapeRecord) -> bool:
         """Whether a gradient can reach a target from ``node`` without crossing a zero-gradient op."""
         G = self.G
-        seen, queue = {node}, deque([node])
+        starts = self.as_asked(node, tape)
+        seen, queue = set(starts), deque(starts)
         while queue:
             u = queue.popleft()
             for v in G.successors(u):
@@ -292,7 +311,10 @@ class Rules(AbsenceRules):
                                        f"record the path from `{expr}`; the tape opened at "
                                        f"{source.where(self.frame_line(other.frame))} did.", ())],
                 )  # fmt: skip
-        mends = {c: any(t in gr.forward(G, [node], tape, self.cache, also_pass=c) for t in targets) for c in causes}
+        mends = {
+            c: any(t in gr.forward(G, self.as_asked(node, tape), tape, self.cache, also_pass=c) for t in targets)
+            for c in causes
+        }
         enough = [c for c in PRIORITY if mends.get(c)]
         cause = enough[0] if enough else next(c for c in PRIORITY if c in causes)
         chosen = [e for e in cut if e[2] == cause]
@@ -310,7 +332,9 @@ class Rules(AbsenceRules):
             e = next(e for e in cut if e[2] == other)
             evidence.append(Evidence(f"Another way to the target is also cut: {self.break_fact(e, expr)}", e[:2]))
         if not enough:
-            further = self.cut(tape, gr.forward(G, [node], tape, self.cache, also_pass=cause), targets)
+            further = self.cut(
+                tape, gr.forward(G, self.as_asked(node, tape), tape, self.cache, also_pass=cause), targets
+            )
             if further:
                 evidence.append(
                     Evidence(f"Mending this alone is not enough: further on, {self.break_fact(further[0], expr)}",

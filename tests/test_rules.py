@@ -335,23 +335,27 @@ def test_capture_errors_turn_an_absence_claim_into_unexplained(tmp_path: Path) -
     assert doc["meta"]["internal_errors"] == {"count": 3, "first": ["op callback: RuntimeError('boom')"]}
 
 
-def test_findings_group_by_cause_culprit_and_layer() -> None:
+def test_findings_group_by_cause_culprit_and_subject() -> None:
     from gradviz.result import CallDiagnosis, Finding
 
     here, there = ("model.py", 11), ("model.py", 12)
 
-    def f(expr: str, status: str = "none", cause: str | None = "unused_variable", culprit=here, layer="aux") -> Finding:
-        return Finding(expr, None, None, status, cause, culprit if cause else None, layer=layer)
+    def f(
+        expr: str, status: str = "none", cause: str | None = "unused_variable", culprit=here, layer="aux",
+        subject: str | None = "aux_out",
+    ) -> Finding:  # fmt: skip
+        return Finding(expr, None, None, status, cause, culprit if cause else None, subject=subject, layer=layer)
 
     findings = [
         f("kernel"),
         f("ok_kernel", status="ok", cause=None),
-        f("bias"),  # same cause, line and layer as the kernel: one finding
-        f("other_layer_kernel", layer="head"),  # another layer
+        f("bias"),  # same cause, line and subject as the kernel: one finding
+        f("other_layer_kernel", layer="head"),  # another layer of the same dropped branch: the same finding
         f("elsewhere", culprit=there),  # another line
         f("zeroed", status="zero"),  # another status
         f("stopped", cause="stop_gradient"),  # another cause
         f("kernel_again"),
+        f("other_head", subject="aux2_out"),  # another output left out at the same line
     ]
     call = CallDiagnosis(0, None, None, None, "", "loss", [], findings, [])  # type: ignore[arg-type]
-    assert call.groups == [[0, 2, 7], [3], [4], [5], [6]]
+    assert call.groups == [[0, 2, 3, 7], [4], [5], [6], [8]]
