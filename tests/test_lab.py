@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from test_widget_jupyter import (  # the server fixture and what it needs, share
     NOTEBOOK_IDLE,
     JupyterLab,
     jupyter_lab,  # noqa: F401 (a fixture, used by name)
+    serve,
 )
 
 PROJECT = pathlib.Path(__file__).resolve().parents[1]
@@ -211,3 +213,33 @@ def test_diagnose_button_jump_and_side_panel(
     assert highlight.inner_text().strip() == CULPRIT_CODE
     page.screenshot(path=str(artifacts_dir / "jupyterlab-lab-panel.png"))
     assert browser_log.page_errors == []
+
+
+@pytest.fixture(scope="module")
+def notebook7(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
+    """Notebook 7 (the `notebook` package), which loads the same prebuilt extension."""
+    pytest.importorskip("notebook", reason="Notebook 7 is not installed (pip install notebook)")
+    yield from serve(tmp_path_factory, "notebook")
+
+
+@pytest.mark.browser
+@pytest.mark.jupyter
+@pytest.mark.slow
+def test_notebook7_has_the_button_and_the_jump(notebook7: JupyterLab, page: Any, artifacts_dir: pathlib.Path) -> None:
+    _write_notebook(notebook7.notebooks / "nb7.ipynb")
+    page.set_default_timeout(60_000)
+    page.set_viewport_size({"width": 1600, "height": 1100})
+    page.goto(notebook7.url("/notebooks/nb7.ipynb"))
+    page.wait_for_function(NOTEBOOK_IDLE, timeout=90_000)
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(0)
+    cell.locator(".jp-InputArea-editor").click()
+    try:
+        cell.locator(DIAGNOSE_BUTTON).click()
+        _wait_for_finding(page, cell)
+        finding = cell.locator(".jp-OutputArea").locator(WIDGET_FINDING).first
+        assert "outside_tape" in finding.inner_text()
+        finding.click()
+        cell.locator(CULPRIT_HIGHLIGHT).wait_for(timeout=15_000)
+        assert cell.locator(CULPRIT_HIGHLIGHT).inner_text().strip() == CULPRIT_CODE
+    finally:
+        page.screenshot(path=str(artifacts_dir / "notebook7-button.png"))

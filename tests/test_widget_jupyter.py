@@ -172,9 +172,16 @@ def _stop_server(proc: subprocess.Popen[bytes], lab: JupyterLab, runtime: pathli
 
 @pytest.fixture(scope="module")
 def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab]:
+    yield from serve(tmp_path_factory, "jupyterlab")
+
+
+def serve(tmp_path_factory: pytest.TempPathFactory, app: str) -> Iterator[JupyterLab]:
+    """Start a Jupyter server of its own (``app``: "jupyterlab", or "notebook" for Notebook 7) on a free
+    port with a known token and private config, runtime and data dirs; yield it once ready; stop it
+    and its kernels."""
     import requests
 
-    root = tmp_path_factory.mktemp("jupyterlab")
+    root = tmp_path_factory.mktemp(app)
     dirs = {name: root / name for name in ("config", "runtime", "data", "ipython", "notebooks")}
     for path in dirs.values():
         path.mkdir()
@@ -194,15 +201,15 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterLab
     )
     env.pop("ANYWIDGET_HMR", None)
     cmd = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable, "-m", app,
         "--allow-root", "--no-browser",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={dirs['notebooks']}",
         "--ServerApp.terminals_enabled=False",
-        "--LabApp.expose_app_in_browser=True",
+        f"--{'LabApp' if app == 'jupyterlab' else 'JupyterNotebookApp'}.expose_app_in_browser=True",
     ]  # fmt: skip
-    log = root / "jupyterlab.log"
+    log = root / f"{app}.log"
     lab = JupyterLab(f"http://127.0.0.1:{port}", token, dirs["notebooks"], log)
     with log.open("wb") as log_file:
         proc = subprocess.Popen(
