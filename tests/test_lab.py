@@ -14,17 +14,16 @@ import pathlib
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from test_widget_jupyter import (  # the server fixture and what it needs, shared rather than copied
-    KERNEL_WORK_TIMEOUT_MS,
     NOTEBOOK_IDLE,
     JupyterLab,
     jupyter_lab,  # noqa: F401 (a fixture, used by name)
     serve,
+    wait_in_cell,
 )
 
 PROJECT = pathlib.Path(__file__).resolve().parents[1]
@@ -131,18 +130,6 @@ def _cell_source(page: Any, index: int) -> str:
     )
 
 
-def _wait_for_finding(page: Any, cell: Any) -> None:
-    """Wait for the widget's finding card in ``cell``; fail early, with the outputs, once the kernel idles without it."""
-    deadline = time.monotonic() + KERNEL_WORK_TIMEOUT_MS / 1000
-    idle_since = None
-    while not cell.locator(WIDGET_FINDING).count():
-        now = time.monotonic()
-        idle_since = (idle_since or now) if page.evaluate(NOTEBOOK_IDLE) else None
-        if now > deadline or (idle_since is not None and now - idle_since > 20):
-            pytest.fail(f"no finding appeared; the cell's output:\n{cell.locator('.jp-OutputArea').inner_text()}")
-        time.sleep(0.5)
-
-
 @pytest.mark.browser
 @pytest.mark.jupyter
 @pytest.mark.slow
@@ -173,7 +160,7 @@ def test_diagnose_button_jump_and_side_panel(
     cell.locator(".jp-InputArea-editor").click()
     try:
         cell.locator(DIAGNOSE_BUTTON).click()
-        _wait_for_finding(page, cell)
+        wait_in_cell(page, cell, WIDGET_FINDING, "no finding appeared")
     finally:
         page.screenshot(path=str(artifacts_dir / "jupyterlab-lab-button.png"))
 
@@ -235,7 +222,7 @@ def test_notebook7_has_the_button_and_the_jump(notebook7: JupyterLab, page: Any,
     cell.locator(".jp-InputArea-editor").click()
     try:
         cell.locator(DIAGNOSE_BUTTON).click()
-        _wait_for_finding(page, cell)
+        wait_in_cell(page, cell, WIDGET_FINDING, "no finding appeared")
         finding = cell.locator(".jp-OutputArea").locator(WIDGET_FINDING).first
         assert "outside_tape" in finding.inner_text()
         finding.click()

@@ -255,16 +255,17 @@ NOTEBOOK_IDLE = """() => {
 }"""
 
 
-def _wait_for_widget(page: Any, cell: Any) -> None:
-    """Wait for the cell's widget to draw the broken edge; fail early, with the outputs, if it never will."""
+def wait_in_cell(page: Any, cell: Any, selector: str, missing: str) -> None:
+    """Wait for ``selector`` in ``cell``; fail early, saying ``missing`` and the notebook's outputs, once the
+    kernel has idled for 20 s without it (or the time is up)."""
     deadline = time.monotonic() + KERNEL_WORK_TIMEOUT_MS / 1000
     idle_since = None
-    while not cell.locator(BROKEN_EDGE).count():
+    while not cell.locator(selector).count():
         now = time.monotonic()
         idle_since = (idle_since or now) if page.evaluate(NOTEBOOK_IDLE) else None
         if now > deadline or (idle_since is not None and now - idle_since > 20):
             outputs = "\n---\n".join(page.locator(".jp-OutputArea").all_inner_texts())
-            pytest.fail(f"the %%gradtape cell drew no broken edge; the notebook's outputs:\n{outputs}")
+            pytest.fail(f"{missing}; the notebook's outputs:\n{outputs}")
         time.sleep(0.5)
 
 
@@ -299,7 +300,7 @@ def _run_gradtape_notebook(
     )
     cell = page.locator(".jp-Cell").nth(1)
     try:
-        _wait_for_widget(page, cell)
+        wait_in_cell(page, cell, BROKEN_EDGE, "the %%gradtape cell drew no broken edge")
     finally:
         page.screenshot(path=str(screenshot))
     return cell

@@ -33,6 +33,20 @@ export function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Attrs | n
   return fill(document.createElementNS(SVG_NS, tag) as SVGElementTagNameMap[K], attrs, children);
 }
 
+/**
+ * Make `el` (a `role="button"` element with a tabindex) act on a click and, from the keyboard, on
+ * Enter and Space, as a real button would.
+ */
+export function onActivate(el: HTMLElement, act: (ev: Event) => void): void {
+  el.addEventListener("click", act);
+  el.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" || ev.key === " ") {
+      ev.preventDefault();
+      act(ev);
+    }
+  });
+}
+
 export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }

@@ -2,7 +2,7 @@
  * The HTML around the graph: header, headline, findings panel and details panel.
  * Every string from the document goes in as text (see dom.ts), never as markup.
  */
-import { ellipsize, h } from "./dom";
+import { ellipsize, h, onActivate } from "./dom";
 import { findingGroups, groupLabel, type DisplayEdge, type DisplayNode, type FoldedGraph, type Group, type ViewEdge } from "./model";
 import { formatShape } from "./render";
 import type { Document, GradientCall, NodeData, SourceFinding } from "./types";
@@ -187,14 +187,7 @@ function renderFinding(doc: Document, findings: SourceFinding[], label: string, 
     f.explanation ? h("p", { class: "gv-expl" }, ...inlineCode(f.explanation)) : null,
     renderEvidence(f, key, active ? (on.activeEvidence ?? -1) : -1, on),
     f.fix ? h("p", { class: "gv-fix" }, h("b", null, "Fix: "), ...inlineCode(f.fix)) : null);
-  const pick = (): void => on.onFinding(key);
-  card.addEventListener("click", pick);
-  card.addEventListener("keydown", (ev) => {
-    if (ev.key === "Enter" || ev.key === " ") {
-      ev.preventDefault();
-      pick();
-    }
-  });
+  onActivate(card, () => on.onFinding(key));
   return card;
 }
 
@@ -240,16 +233,9 @@ function renderEvidence(f: SourceFinding, key: string, active: number, on: Findi
       tabindex: drawn ? 0 : null,
     }, ...inlineCode(fact.fact));
     if (drawn) {
-      const pick = (ev: Event): void => {
+      onActivate(item, (ev) => {
         ev.stopPropagation();
         on.onEvidence!(key, i);
-      };
-      item.addEventListener("click", pick);
-      item.addEventListener("keydown", (ev) => {
-        if (ev.key === "Enter" || ev.key === " ") {
-          ev.preventDefault();
-          pick(ev);
-        }
       });
     }
     list.appendChild(item);

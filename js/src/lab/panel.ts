@@ -3,7 +3,7 @@
  * diagnosed cell, one card per finding group (as in the widget); a card jumps to its culprit line.
  */
 import { Widget } from "@lumino/widgets";
-import { clear, h } from "../dom";
+import { clear, h, onActivate } from "../dom";
 import type { PanelCell, PanelFinding } from "./findings";
 
 export class GradientsPanel extends Widget {
@@ -55,14 +55,7 @@ export class GradientsPanel extends Widget {
       h("div", null, h("span", { class: "gv-lab-chip" }, f.status === "none" ? "None" : "zero"), " ", h("b", null, f.names)),
       h("div", null, f.cause ? h("span", { class: "gv-lab-cause" }, f.cause) : null, f.where ? ` at ${f.where}` : null),
       f.code ? h("code", null, f.code) : null);
-    const jump = (): void => this.onJump(f, cell);
-    card.addEventListener("click", jump);
-    card.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter" || ev.key === " ") {
-        ev.preventDefault();
-        jump();
-      }
-    });
+    onActivate(card, () => this.onJump(f, cell));
     return card;
   }
 }
