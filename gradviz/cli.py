@@ -15,10 +15,16 @@ import argparse
 import os
 import runpy
 import sys
+import time
 import traceback
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .schema import Document
+    from .workers import Task
 
 USAGE = (
     "gradviz run [--json FILE] [--report FILE] [--all] [--verbose] [--max-ops N] SCRIPT.py [script args ...]\n"
@@ -140,8 +146,12 @@ def run(
         traceback.print_exception(type(e), e, None, file=sys.stderr)
         return 1
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from . import workers
     from .errors import OptionError, TensorFlowMissingError
     from .pipeline import check_output_path, run_and_diagnose, write_json
+    from .text import render
+
+    started, task = time.time(), workers.task_from_env()
 
     exit_code = 0
 
@@ -173,24 +183,54 @@ def run(
     if failure is not None:
         exit_code = 1
     out = sys.stderr if failure is not None else sys.stdout
-    wrote = []  # the files first: the document is what a failure further on must not lose
+    document = outcome.document
+    wrote: list[str] = []  # the files first: the document is what a failure further on must not lose
+    if task is not None:  # a worker of a multi-worker run: its own document, named by its task
+        wrote += _write_task_documents(document, task, json_path, report_path)
+        if not task.is_chief:
+            json_path = report_path = None
+        else:
+            others = ", ".join(t for t in task.tasks if t != task.name)
+            wait_s = workers.wait_seconds()
+            print(f"gradviz: {task.name} is the chief: waiting up to {wait_s:g} s for the documents of {others}",
+                  file=sys.stderr)  # fmt: skip
+            document["meta"]["workers"] = workers.gather(document, task, json_path, since=started, wait_s=wait_s)
     if json_path:
-        write_json(outcome.document, json_path)
+        write_json(document, json_path)
         wrote.append(json_path)
     if report_path:
         from .report import save_report
 
-        save_report(outcome.document, report_path)
+        save_report(document, report_path)
         wrote.append(report_path)
     message = outcome.nothing_to_explain(path.name)
-    text = outcome.diagnosis.to_text(color=use_color(out), verbose=verbose)
-    print("\n" + (f"gradviz: {message}" if message else text), file=out)
+    text = render(document, color=use_color(out), verbose=verbose)
+    if message and not message.startswith("gradviz"):
+        message = f"gradviz: {message}"
+    if message and document["meta"].get("workers"):  # the chief made no call, but the others may have
+        message = "\n\n".join([message, "\n".join(workers.summary_lines(document))])
+    print("\n" + (message or text), file=out)
+    if task is not None and not task.is_chief:
+        print(f"gradviz: the chief, {task.chief}, summarises which workers made which calls", file=sys.stderr)
     for name in wrote:
         print(f"gradviz: wrote {name}", file=sys.stderr)
     if failure is not None:
         print("\nThe script raised (the diagnosis above is of what ran until then):", file=sys.stderr)
         traceback.print_exception(type(failure), failure, _user_frames(failure.__traceback__), file=sys.stderr)
     return exit_code
+
+
+def _write_task_documents(document: Document, task: Task, json_path: str | None, report_path: str | None) -> list[str]:
+    """A multi-worker run: this task's document (and report) under names that carry its task."""
+    from . import workers
+
+    document["meta"]["task"] = task.name
+    wrote = [str(workers.write_document(document, workers.document_path(json_path, task, task.name)))]
+    if report_path:
+        from .report import save_report
+
+        wrote.append(str(save_report(document, workers.task_path(report_path, task.name))))
+    return wrote
 
 
 def _user_frames(tb: TracebackType | None) -> TracebackType | None:

@@ -7,9 +7,10 @@ so it opens from ``file://`` or an e-mail attachment with no server and no netwo
 Safety rests on three things, each enough on its own for the case it covers:
 
 * Every string Python writes into the HTML (title, program path, headline, versions) is
-  HTML-escaped; the document goes into a ``<script type="application/json">`` block with ``<``,
-  ``>``, ``&``, U+2028/2029 and lone surrogates written as ``\\uXXXX``, so no value can close the
-  tag. The renderer must put names on the page as text, never as markup.
+  HTML-escaped; the document goes into a ``<script type="application/gzip">`` block as base64 of
+  its gzip-compressed JSON, so no value can close the tag (and a 10k-op graph is 0.5 MB of page,
+  not 7 MB for the browser's HTML parser to scan). The renderer must put names on the page as
+  text, never as markup. :func:`read_report` gives the document back.
 * A Content-Security-Policy allows exactly the two inline scripts below (by SHA-256 hash, which
   also turns off inline event handlers such as ``onerror=``), inline styles, ``data:`` images and
   the renderer's Blob-URL layout worker. Every fetch, image, font, frame or form target elsewhere
@@ -22,25 +23,27 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import gzip
 import hashlib
 import html
+import json
 import pathlib
 import re
 from importlib import resources
 from typing import Any
 
 from .document import to_json
-from .errors import BundleMissingError
+from .errors import BundleMissingError, GradvizError
 from .schema import Document
+from .workers import summary_lines
 
-__all__ = ["report_html", "save_report"]
+__all__ = ["read_report", "report_html", "save_report"]
 
 _DOCUMENT_ELEMENT_ID = "gradviz-document"
 _ROOT_ELEMENT_ID = "gradviz-root"
 
-# Characters that could end the JSON's <script> element or be read as a line break by old
-# JavaScript parsers; lone surrogates cannot be written as UTF-8 at all.
-_UNSAFE_IN_SCRIPT = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+# UTF-8 cannot hold a lone surrogate; JSON can, as an escape.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Draws the document with the renderer's own kernel-less model (`gradviz.localModel`, in the
 # bundle): same methods as the anywidget model, `send` goes nowhere, export is off. Kept free of
@@ -56,14 +59,24 @@ _BOOTSTRAP_JS = """\
     root.appendChild(p);
     throw err;
   }
-  try {
-    var doc = JSON.parse(document.getElementById("DOCUMENT_ID").textContent);
+  function draw(doc) {
     var model = globalThis.gradviz.localModel({
       document: doc, selected_node: "", selected_finding: "", export_enabled: false
     });
     globalThis.gradvizReportModel = model;
     globalThis.gradviz.render(root, model);
     document.documentElement.classList.add("gv-drawn");
+  }
+  function bytes(text) {
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
+    var s = atob(text), out = new Uint8Array(s.length);
+    for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+  try {
+    var gz = new Blob([bytes(document.getElementById("DOCUMENT_ID").textContent.trim())]);
+    new Response(gz.stream().pipeThrough(new DecompressionStream("gzip"))).json()
+      .then(draw).catch(fail);
   } catch (err) {
     fail(err);
   }
@@ -92,6 +105,7 @@ body { display: flex; flex-direction: column;
 .gv-report-header .gv-capture-warning { margin: 2px 0 4px; padding-left: 6px; border-left: 3px solid #c98200;
   font-size: 12px; overflow-wrap: anywhere; }
 .gv-noscript { padding: 12px 20px; }
+.gv-report-header .gv-workers { margin: 4px 0; font-size: 12px; white-space: pre-wrap; }
 """
 
 
@@ -137,7 +151,7 @@ def report_html(document: Document, *, title: str | None = None) -> str:
 {_header_html(document, title)}
 <main id="{_ROOT_ELEMENT_ID}"></main>
 {_noscript_html(document)}
-<script type="application/json" id="{_DOCUMENT_ELEMENT_ID}">{document_json(document)}</script>
+<script type="application/gzip" id="{_DOCUMENT_ELEMENT_ID}">{document_payload(document)}</script>
 <script>{bundle}</script>
 <script>{bootstrap}</script>
 </body>
@@ -166,10 +180,24 @@ def read_bundle(name: str) -> str:
         ) from None
 
 
-def document_json(document: Document) -> str:
-    """Serialise ``document`` as compact JSON that is safe inside an HTML ``<script>`` element."""
-    text = to_json(document, indent=None)
-    return _UNSAFE_IN_SCRIPT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+def document_payload(document: Document) -> str:
+    """``document`` as base64 of its gzip-compressed compact JSON, for the report's ``<script>``.
+
+    Lone surrogates, which UTF-8 cannot hold, are written as ``\\uXXXX`` escapes; ``mtime=0``
+    keeps the page byte-identical for the same document.
+    """
+    text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", to_json(document, indent=None))
+    return base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode("ascii")
+
+
+def read_report(path: str | pathlib.Path) -> Document:
+    """Return the document a report written by :func:`save_report` draws."""
+    page = pathlib.Path(path).read_text(encoding="utf-8")
+    found = re.search(f'<script type="application/gzip" id="{_DOCUMENT_ELEMENT_ID}">([^<]*)</script>', page)
+    if found is None:
+        raise GradvizError(f"{path} is not a gradviz report (no document in it).")
+    document: Document = json.loads(gzip.decompress(base64.b64decode(found.group(1))))
+    return document
 
 
 def suggested_filename(document: Document) -> str:
@@ -236,8 +264,15 @@ def _header_html(document: Document, title: str) -> str:
 <dl>
 {details}{error}
 </dl>{warnings}
-</div>
+</div>{_workers_html(document)}
 </header>"""
+
+
+def _workers_html(document: Document) -> str:
+    """A multi-worker run's chief: which workers made which calls. The renderer does not draw
+    this, so it stays on the page (outside the fallback)."""
+    lines = "\n".join(summary_lines(document))
+    return f'\n<pre class="gv-workers">{html.escape(lines)}</pre>' if lines else ""
 
 
 def _capture_warnings(meta: dict[str, Any]) -> list[tuple[str, str]]:

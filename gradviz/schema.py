@@ -192,6 +192,28 @@ class InternalErrors(TypedDict):
     first: list[str]  # the first few messages
 
 
+class WorkerCall(TypedDict):
+    """One gradient call site of one worker of a multi-worker run, as the chief summarises it."""
+
+    file: str | None
+    line: int | None
+    code: str | None
+    count: int
+    replicas: int
+    missing: int  # sources whose gradient is None
+    zero: int
+    causes: list[str]  # the causes of those, each once
+
+
+class WorkerSummary(TypedDict):
+    """One task of a multi-worker run and the gradient calls its document holds (the chief's summary)."""
+
+    task: str  # as TF_CONFIG names it: "worker-1", "chief-0"
+    document: str | None  # where its document was read (None when it did not arrive)
+    calls: list[WorkerCall]
+    note: str | None  # one sentence when its document did not arrive
+
+
 class Meta(TypedDict, total=False):
     program: str  # the script path or "notebook cell"
     started: str  # ISO 8601, UTC
@@ -207,6 +229,11 @@ class Meta(TypedDict, total=False):
     internal_errors: InternalErrors  # gradviz's own failures while capturing (never raised into the program)
     capture_gaps: list[str]  # hooks gradviz could not install (a moved private TF API), with why
     file_labels: dict[str, str]  # file path -> what to show instead, e.g. notebook cells: "cell [2]"
+    # what the capture left out on purpose, a sentence each: "steps 6-300 of the loop calling
+    # tape.gradient at train.py:63 repeated the ops and gradient results of step 5; their op details were not kept"
+    capture_notes: list[str]
+    task: str  # in a multi-worker run (TF_CONFIG): this worker's task, "worker-1"
+    workers: list[WorkerSummary]  # the chief's only: every task's gradient calls, from their documents
 
 
 class Document(TypedDict):

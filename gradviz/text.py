@@ -6,6 +6,7 @@ import textwrap
 from typing import Any
 
 from .source import short_name
+from .workers import summary_lines
 
 _COLORS = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2", "cyan": "36"}
 
@@ -45,6 +46,9 @@ def render(doc: Any, *, color: bool = False, brief: bool = False, verbose: bool 
         elif connected:
             many = f"{len(connected)} sources" if len(connected) > 1 else _label(connected[0])
             out.append(f"  {_paint('ok  ', 'green', color)}  {many} connected")
+    workers = summary_lines(doc)  # a multi-worker run's chief: which workers made which calls
+    if workers:
+        out.extend(["", _paint(workers[0], "bold", color), *workers[1:]])
     meta = doc["meta"]
     errors = meta.get("internal_errors") or {}
     if errors.get("count"):
@@ -63,6 +67,7 @@ def render(doc: Any, *, color: bool = False, brief: bool = False, verbose: bool 
                 color,
             )
         )
+    out.extend(_paint(f"({note})", "dim", color) for note in meta.get("capture_notes") or [])
     return "\n".join(out)
 
 

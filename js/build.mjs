@@ -5,7 +5,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const common = { bundle: true, minify: true, target: "es2020", legalComments: "none", absWorkingDir: root, logLevel: "warning" };
+// GRADVIZ_UNMINIFIED=1 node js/build.mjs keeps function names, for reading a browser profile.
+const minify = !process.env.GRADVIZ_UNMINIFIED;
+const common = { bundle: true, minify, target: "es2020", legalComments: "none", absWorkingDir: root, logLevel: "warning" };
 
 const worker = await esbuild.build({ ...common, entryPoints: ["js/src/worker.ts"], format: "iife", write: false });
 const workerSource = worker.outputFiles[0].text;

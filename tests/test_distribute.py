@@ -73,6 +73,24 @@ SCRIPT = textwrap.dedent(
     out["tape_restored"] = backprop.GradientTape.gradient is tape_gradient
     d1 = gradviz.diagnose(cap.trace)
     out["findings"] = [(f.status, f.cause) for c in d1.calls for f in c.findings]
+
+    central = tf.distribute.experimental.CentralStorageStrategy()  # one device here: the CPU
+    with central.scope():
+        cw = tf.Variable(np.ones((4, 1), "float32"), name="cw")
+        caux = tf.Variable(np.ones((4, 1), "float32"), name="caux")
+
+    def central_step():
+        def replica():
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.matmul(x, cw) ** 2)
+            return tape.gradient(loss, [cw, caux])[0]
+        return central.run(replica)
+
+    for name, fn in (("eager", central_step), ("function", tf.function(central_step))):
+        with capture() as cap3:
+            fn()
+        d3 = gradviz.diagnose(cap3.trace)
+        out["central_" + name] = [(f.status, f.cause) for c in d3.calls for f in c.findings] + cap3.trace.capture_gaps
     print("RESULT" + json.dumps(out))
     """
 )
@@ -94,3 +112,50 @@ def test_mirrored_strategy_replicas_are_captured_transparently() -> None:
     # nothing left behind in the replica threads nor in this one, also after a raise inside strategy.run
     assert out["hooks_after"]["here"] == 0 and set(out["hooks_after"]["replicas"]) == {0}
     assert out["tape_restored"]
+    # CentralStorageStrategy's replicas are the same threads: an unused variable is unused_variable
+    assert out["central_eager"] == out["central_function"] == [["ok", None], ["none", "unused_variable"]]
+
+
+UNFOLLOWED_FIT = textwrap.dedent(
+    """
+    import socket
+    import numpy as np
+    import tensorflow as tf
+
+    def free_port():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    cluster = tf.train.ClusterSpec({"worker": [f"127.0.0.1:{free_port()}"], "ps": [f"127.0.0.1:{free_port()}"]})
+    for job in ("worker", "ps"):  # an in-process cluster
+        tf.distribute.Server(cluster, job_name=job, task_index=0, protocol="grpc", start=True)
+    resolver = tf.distribute.cluster_resolver.SimpleClusterResolver(cluster, rpc_layer="grpc")
+    strategy = tf.distribute.experimental.ParameterServerStrategy(resolver)
+    with strategy.scope():
+        inputs = tf.keras.Input((3,))
+        h = tf.keras.layers.Dense(4)(inputs)
+        model = tf.keras.Model(inputs, {"out": tf.keras.layers.Dense(1)(h), "aux": tf.keras.layers.Dense(1)(h)})
+        model.compile(optimizer="sgd", loss={"out": "mse"})
+    model.fit(np.ones((8, 3), "float32"), {"out": np.ones((8, 1), "float32")}, steps_per_epoch=2, verbose=0)
+    """
+)
+
+
+def test_fit_under_a_strategy_gradviz_cannot_follow_is_named_in_one_sentence(tmp_path) -> None:
+    script = tmp_path / "train.py"
+    script.write_text(UNFOLLOWED_FIT)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradviz", "run", str(script)], capture_output=True, text=True, env=env, timeout=300
+    )
+    said = [x for x in (proc.stdout + proc.stderr).splitlines() if x.startswith("gradviz")]
+    # Keras 3's fit does not run under ParameterServerStrategy, with or without gradviz: its own error,
+    # after gradviz's one sentence, which names the strategy instead of "made no tape.gradient call"
+    assert proc.returncode == 1 and "ClusterCoordinator.create_per_worker_dataset" in proc.stderr, proc.stderr[-3000:]
+    assert said == [
+        "gradviz saw no tape.gradient call in train.py, but it could not hook the replicas of "
+        "ParameterServerStrategy (gradviz follows MirroredStrategy, MultiWorkerMirroredStrategy, "
+        "CentralStorageStrategy and OneDeviceStrategy), so what its strategy.run does on other devices or "
+        "workers may be missed."
+    ]

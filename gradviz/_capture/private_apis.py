@@ -181,6 +181,8 @@ HOOKS: tuple[Hook, ...] = (
         (
             "tensorflow.python.distribute.mirrored_run._MirroredReplicaThread",
             "tensorflow.python.distribute.distribute_lib.StrategyBase.run",
+            "tensorflow.python.distribute.distribute_lib.StrategyBase.__init__",
+            "tensorflow.python.distribute.distribute_lib.StrategyBase.scope",
             "tensorflow.python.distribute.distribute_lib._DefaultDistributionStrategy",
             "tensorflow.python.distribute.cross_device_utils.__file__",
         ),

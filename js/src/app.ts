@@ -145,6 +145,7 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
   }
 
   function load(next: unknown): void {
+    stage("document");
     const refusal = schemaRefusal(next);
     doc = normalise(refusal ? null : (next as Partial<Document> | null | undefined));
     cache.clear();
@@ -168,6 +169,7 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
   function refold(resetExpansion: boolean, after: (() => void) | null = null): void {
     const call = doc.gradient_calls[callIndex] ?? null;
     folded = readable(foldGraph(doc, call, { showBackward, onlyRelevant }));
+    stage("folded");
     drawn = null;
     groups = buildGroups(folded);
     if (resetExpansion) {
@@ -182,7 +184,9 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     collapseAll.disabled = groups.byPath.size === 0;
     expandAll.disabled = groups.byPath.size === 0 || folded.nodes.size > EXPAND_ALL_LIMIT;
     expandAll.title = expandAll.disabled ? `Too many nodes (${folded.nodes.size}) to lay out at once: expand scopes one by one` : "Open every scope";
+    stage("grouped");
     renderSide();
+    stage("findings");
     relayout(null, after ?? (resetExpansion ? initialCamera : null));
   }
 
@@ -318,16 +322,19 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     afterLayout = after;
     const v = viewOf(expanded);
     const request = layoutRequest(v);
+    stage("view");
     const key = JSON.stringify(request);
     const cached = cache.get(key);
     const t0 = performance.now();
     const done = (layout: LayoutResult): void => {
       if (my !== token) return;
+      stage("laid-out");
       cache.set(key, layout);
       if (cache.size > 24) cache.delete(cache.keys().next().value!);
       view = v;
       canvas.draw(v, layout, doc.gradient_calls[callIndex]?.tape ?? null);
       applyEmphasis();
+      stage("drawn");
       const took = performance.now() - t0;
       status.textContent = `${v.nodes.length} shown · ${folded.nodes.size} nodes · ${cached ? "cached" : `layout ${Math.round(took)} ms`}`;
       root.dataset.layoutMs = String(Math.round(took));
@@ -357,7 +364,10 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     const base = expanded;
     const f = folded;
     const gs = groups;
-    layouts.warm(collapsed.map((n) => () => layoutRequest(computeView(f, gs, new Set([...base, n.group!.path])))));
+    layouts.warm(
+      collapsed.map((n) => () => layoutRequest(computeView(f, gs, new Set([...base, n.group!.path])))),
+      (request, result) => cache.set(JSON.stringify(request), result),
+    );
   }
 
   function applyEmphasis(): void {
@@ -554,6 +564,16 @@ export function mount(host: HTMLElement, model: ModelLike, opts: MountOptions): 
     layouts.dispose();
     root.remove();
   };
+}
+
+/**
+ * Marks the end of a stage of drawing on the page's performance timeline ("gradviz:folded"), the
+ * latest of each name only; `benchmarks/bench_widget.py` reads them to say where the time goes.
+ */
+function stage(name: string): void {
+  const mark = `gradviz:${name}`;
+  performance.clearMarks(mark);
+  performance.mark(mark);
 }
 
 function layoutRequest(v: View): LayoutRequest {

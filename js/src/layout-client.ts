@@ -5,6 +5,16 @@
 import workerSource from "gradviz:worker-source";
 import { layoutGraph, type LayoutRequest, type LayoutResult } from "./layout";
 
+/** Views of at most this many boxes (nodes and groups) are laid out on the main thread. */
+export const MAIN_THREAD_LIMIT = 60;
+
+/** A small graph with a group, laid out once when the worker starts (see the constructor). */
+const START_UP: LayoutRequest = {
+  nodes: ["a", "b", "c", "d", "e", "f"].map((id, i) => ({ id, width: 100 + i, height: 30, parent: i < 3 ? null : "g" })),
+  clusters: [{ id: "g", parent: null }],
+  edges: [["a", "b"], ["a", "c"], ["b", "d"], ["c", "d"], ["d", "e"], ["d", "f"], ["e", "f"]].map(([source, target], i) => ({ id: `e${i}`, source, target })),
+};
+
 type Pending = { resolve: (r: LayoutResult) => void; reject: (e: Error) => void; request: LayoutRequest };
 
 export class LayoutClient {
@@ -13,7 +23,9 @@ export class LayoutClient {
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private warmQueue: (() => LayoutRequest)[] = [];
-  private warming = false;
+  /** The warm-up being laid out (null for the start-up one), and who wants its result. */
+  private warming: LayoutRequest | null | false = false;
+  private onWarm: ((request: LayoutRequest, result: LayoutResult) => void) | null = null;
 
   constructor() {
     if (!workerSource || typeof Worker === "undefined" || typeof Blob === "undefined" || typeof URL.createObjectURL !== "function") return;
@@ -22,6 +34,7 @@ export class LayoutClient {
       this.worker = new Worker(this.url);
       this.worker.onmessage = (ev: MessageEvent<{ id: number; result?: LayoutResult; error?: string; warm?: boolean }>) => {
         if (ev.data.warm) {
+          if (this.warming && ev.data.result) this.onWarm?.(this.warming, ev.data.result);
           this.warming = false;
           this.pumpWarm();
           return;
@@ -38,6 +51,10 @@ export class LayoutClient {
         ev.preventDefault?.();
         this.disableWorker();
       };
+      // Start-up: compile the layout code in the worker while the page is still busy with the
+      // document, so the first warm-up (and the first big layout) does not pay for it.
+      this.warming = null;
+      this.worker.postMessage({ id: 0, request: START_UP, warm: true });
     } catch {
       this.disableWorker();
     }
@@ -48,7 +65,11 @@ export class LayoutClient {
   }
 
   layout(request: LayoutRequest): Promise<LayoutResult> {
-    if (!this.worker) return new Promise((resolve, reject) => runLater(() => settle(request, resolve, reject)));
+    // A small view is laid out here at once: a few milliseconds, where the worker's round trip
+    // (and its start-up, on the first paint) costs hundreds.
+    if (!this.worker || request.nodes.length + request.clusters.length <= MAIN_THREAD_LIMIT) {
+      return new Promise((resolve, reject) => settle(request, resolve, reject));
+    }
     const id = this.nextId++;
     this.warmQueue = []; // stale once the view changes
     return new Promise((resolve, reject) => {
@@ -59,22 +80,25 @@ export class LayoutClient {
 
   /**
    * Queue layouts the user is likely to ask for next (e.g. each collapsed group
-   * expanded), run only while the worker is idle, so a later real request hits the
-   * worker's per-level cache. Each request is built only when its turn comes, to keep
-   * the main thread free. Replaces the previous queue. No-op without a worker.
+   * expanded), run only while the worker is idle; each result goes to `onResult`, so the
+   * page has it when the user asks (and the worker's per-level cache keeps the levels).
+   * Each request is built only when its turn comes, to keep the main thread free.
+   * Replaces the previous queue. No-op without a worker.
    */
-  warm(requests: (() => LayoutRequest)[]): void {
+  warm(requests: (() => LayoutRequest)[], onResult: (request: LayoutRequest, result: LayoutResult) => void): void {
     if (!this.worker) return;
     this.warmQueue = requests.slice();
+    this.onWarm = onResult;
     this.pumpWarm();
   }
 
   private pumpWarm(): void {
-    if (!this.worker || this.warming || this.pending.size > 0) return;
+    if (!this.worker || this.warming !== false || this.pending.size > 0) return;
     const next = this.warmQueue.shift();
     if (!next) return;
-    this.warming = true;
-    this.worker.postMessage({ id: 0, request: next(), warm: true });
+    const request = next();
+    this.warming = request;
+    this.worker.postMessage({ id: 0, request, warm: true });
   }
 
   dispose(): void {
@@ -101,8 +125,4 @@ function settle(request: LayoutRequest, resolve: (r: LayoutResult) => void, reje
   } catch (err) {
     reject(err instanceof Error ? err : new Error(String(err)));
   }
-}
-
-function runLater(fn: () => void): void {
-  setTimeout(fn, 0);
 }

@@ -78,7 +78,11 @@ export interface FoldOptions {
   onlyRelevant?: boolean;
 }
 
-const edgeKey = (s: string, t: string): string => `${s}\u0000${t}`;
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export function opTapeStyle(node: NodeData, tape: string | null): OpTapeStyle | null {
   if (node.kind !== "op") return null;
@@ -114,19 +118,16 @@ export function relevantNodes(_doc: Document, call: GradientCall): Set<string> {
  * (through several tensors in a row, as in outer tensor -> captured placeholder -> op).
  */
 export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOptions = {}): FoldedGraph {
-  const byId = new Map<string, NodeData>();
-  for (const n of doc.graph.nodes) byId.set(n.id, n);
-
   const include = call && opts.onlyRelevant ? relevantNodes(doc, call) : null;
-  const isDropped = (n: NodeData | undefined): boolean =>
-    !n ||
-    (include !== null && !include.has(n.id)) ||
-    (!opts.showBackward && n.kind === "op" && n.phase === "backward");
+  const isDropped = (n: NodeData): boolean =>
+    (include !== null && !include.has(n.id)) || (!opts.showBackward && n.kind === "op" && n.phase === "backward");
+  const kept = new Set<string>();
+  for (const n of doc.graph.nodes) if (!isDropped(n)) kept.add(n.id);
 
   const status = new Map<string, Status>();
   const sourceNames = new Map<string, string>();
   const targets = new Set<string>(call?.target_nodes ?? []);
-  const broken = new Map<string, BrokenEdge>();
+  const broken = new Map<string, Map<string, BrokenEdge>>(); // source -> target -> the break
   const keep = new Set<string>(targets);
   for (const f of call?.sources ?? []) {
     if (f.node) {
@@ -135,7 +136,7 @@ export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOp
       if (f.name) sourceNames.set(f.node, f.name);
     }
     for (const b of f.broken_edges) {
-      broken.set(edgeKey(b.source, b.target), b);
+      (broken.get(b.source) ?? broken.set(b.source, new Map()).get(b.source)!).set(b.target, b);
       keep.add(b.source);
       keep.add(b.target);
     }
@@ -146,27 +147,32 @@ export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOp
 
   const ins = new Map<string, EdgeData[]>();
   const outs = new Map<string, EdgeData[]>();
+  const lostEdges = new Set<string>(); // nodes with an edge that was dropped
   for (const e of doc.graph.edges) {
-    if (isDropped(byId.get(e.source)) || isDropped(byId.get(e.target))) continue;
-    (ins.get(e.target) ?? ins.set(e.target, []).get(e.target)!).push(e);
-    (outs.get(e.source) ?? outs.set(e.source, []).get(e.source)!).push(e);
+    if (!kept.has(e.source) || !kept.has(e.target)) {
+      lostEdges.add(e.source).add(e.target);
+      continue;
+    }
+    const i = ins.get(e.target);
+    if (i) i.push(e);
+    else ins.set(e.target, [e]);
+    const o = outs.get(e.source);
+    if (o) o.push(e);
+    else outs.set(e.source, [e]);
   }
-
-  const hasAnyEdge = new Set<string>();
-  for (const e of doc.graph.edges) hasAnyEdge.add(e.source).add(e.target);
 
   const folded = new Map<string, NodeData>();
   const nodes = new Map<string, DisplayNode>();
   const tape = call?.tape ?? null;
   for (const n of doc.graph.nodes) {
-    if (isDropped(n)) continue;
+    if (!kept.has(n.id)) continue;
     if (n.kind === "tensor" && !keep.has(n.id)) {
-      const producers = ins.get(n.id) ?? [];
-      const consumers = outs.get(n.id) ?? [];
+      const producers = ins.get(n.id)?.length ?? 0;
+      const consumers = outs.get(n.id)?.length ?? 0;
       const bornOutside = n.origin === "constant" || n.origin === "input" || n.origin === "numpy";
       // A tensor whose every neighbour was dropped (e.g. a backward-only seed) goes too.
-      if (producers.length === 0 && consumers.length === 0 && hasAnyEdge.has(n.id)) continue;
-      if (producers.length === 1 && !bornOutside) {
+      if (producers === 0 && consumers === 0 && lostEdges.has(n.id)) continue;
+      if (producers === 1 && !bornOutside) {
         folded.set(n.id, n);
         continue;
       }
@@ -187,53 +193,62 @@ export function foldGraph(doc: Document, call: GradientCall | null, opts: FoldOp
     });
   }
 
+  // 10k-op graphs: this loop and `walk` run once per edge, so they allocate as little as they can.
+  const brokenOf = (e: EdgeData): BrokenEdge | null => broken.get(e.source)?.get(e.target) ?? null;
   const edges: DisplayEdge[] = [];
-  const seenIds = new Map<string, number>();
-  const push = (e: Omit<DisplayEdge, "id">): void => {
-    const base = `${e.source}->${e.target}`;
+  const seenIds = new Map<string, number>(); // "a->b" drawn more than once -> how often
+  const push = (
+    source: string,
+    target: string,
+    kind: EdgeKind | undefined,
+    via: string | null,
+    members: EdgeData[],
+    recordedBy: string[],
+    differentiable: boolean,
+    brokenEdge: BrokenEdge | null,
+  ): void => {
+    const base = `${source}->${target}`;
     const k = seenIds.get(base) ?? 0;
     seenIds.set(base, k + 1);
-    edges.push({ ...e, id: k ? `${base}#${k}` : base });
+    edges.push({ id: k ? `${base}#${k}` : base, source, target, kind, via, members, recordedBy, differentiable, broken: brokenEdge });
   };
   for (const e of doc.graph.edges) {
     if (!nodes.has(e.source) || !nodes.has(e.target)) continue;
-    push({
-      source: e.source,
-      target: e.target,
-      kind: e.kind,
-      via: null,
-      members: [e],
-      recordedBy: e.recorded_by ?? [],
-      differentiable: e.differentiable ?? true,
-      broken: broken.get(edgeKey(e.source, e.target)) ?? null,
-    });
+    push(e.source, e.target, e.kind, null, [e], e.recorded_by ?? [], e.differentiable ?? true, brokenOf(e));
   }
   // From a drawn producer through its folded tensor to each consumer, walking on through folded
   // tensors that follow it (a traced body's placeholder captured from an outer tensor, a call's
   // argument): the chain becomes one edge, of the first kind that is not plain input/output.
-  const walk = (chain: EdgeData[], seen: Set<string>): void => {
+  const walk = (chain: EdgeData[]): void => {
     for (const c of outs.get(chain[chain.length - 1].target) ?? []) {
-      const members = [...chain, c];
       if (folded.has(c.target)) {
-        if (!seen.has(c.target)) walk(members, new Set(seen).add(c.target));
+        // Chains are a few edges long: a scan finds a cycle as fast as a set would.
+        if (!chain.some((m) => m.target === c.target)) walk([...chain, c]);
         continue;
       }
       if (!nodes.has(c.target)) continue;
-      push({
-        source: members[0].source,
-        target: c.target,
-        kind: members.map((m) => m.kind).find((k) => k !== undefined && k !== "output" && k !== "input") ?? c.kind,
-        via: members[0].target,
-        members,
-        recordedBy: members.reduce<string[]>((acc, m) => acc.filter((t) => (m.recorded_by ?? []).includes(t)), members[0].recorded_by ?? []),
-        differentiable: members.every((m) => m.differentiable ?? true),
-        broken: members.map((m) => broken.get(edgeKey(m.source, m.target))).find((b) => b !== undefined) ?? null,
-      });
+      const members = [...chain, c];
+      let kind: EdgeKind | undefined = c.kind;
+      let recordedBy = members[0].recorded_by ?? [];
+      let differentiable = true;
+      let brokenEdge: BrokenEdge | null = null;
+      let kindFound = false;
+      for (const m of members) {
+        if (!kindFound && m.kind !== undefined && m.kind !== "output" && m.kind !== "input") {
+          kind = m.kind;
+          kindFound = true;
+        }
+        const by = m.recorded_by ?? [];
+        if (by !== recordedBy && !sameList(by, recordedBy)) recordedBy = recordedBy.filter((x) => by.includes(x));
+        if (m.differentiable === false) differentiable = false;
+        brokenEdge ??= brokenOf(m);
+      }
+      push(members[0].source, c.target, kind, members[0].target, members, recordedBy, differentiable, brokenEdge);
     }
   };
   for (const [tid] of folded) {
     const p = ins.get(tid)![0];
-    if (nodes.has(p.source)) walk([p], new Set([tid]));
+    if (nodes.has(p.source)) walk([p]);
   }
   return { nodes, edges, folded, call };
 }
@@ -354,17 +369,16 @@ export function buildGroups(g: FoldedGraph): Groups {
       continue;
     }
     let parent = "";
+    const isOp = n.data.kind === "op";
+    const at = isOp ? `${n.data.file ?? ""}:${n.data.line ?? ""}` : "";
     for (const p of prefixes) {
       const grp = ensure(p, parent);
-      if (n.data.kind === "op") grp.ops++;
+      if (isOp) grp.ops++;
       else if (n.data.kind === "variable") grp.variables++;
       else grp.tensors++;
       if (n.tapeStyle === "outside") grp.outside++;
-      if (n.dangling && n.data.kind === "op") grp.danglingOps++;
-      if (n.data.kind === "op") {
-        const at = `${n.data.file ?? ""}:${n.data.line ?? ""}`;
-        grp.oneLine = grp.oneLine === null || grp.oneLine === at ? at : "";
-      }
+      if (n.dangling && isOp) grp.danglingOps++;
+      if (isOp && grp.oneLine !== "") grp.oneLine = grp.oneLine === null || grp.oneLine === at ? at : "";
       if (n.status) grp.statuses.push(n.status);
       parent = p;
     }
@@ -434,8 +448,19 @@ export function computeView(g: FoldedGraph, groups: Groups, expanded: Set<string
     if (clusters.has(id)) return;
     clusters.set(id, { id, group: grp, parent: clusterOf(grp.parent) });
   };
+  // Nodes of one scope share their collapsed group, if any: found once per scope, not per node.
+  const collapsedIn = new Map<string, string | null>();
   for (const n of g.nodes.values()) {
-    const r = repOf(n, expanded);
+    let c = collapsedIn.get(n.scope);
+    if (c === undefined) {
+      c = null;
+      for (const p of scopePrefixes(n.scope)) if (!expanded.has(p)) {
+        c = `g:${p}`;
+        break;
+      }
+      collapsedIn.set(n.scope, c);
+    }
+    const r = c ?? `n:${n.id}`;
     rep.set(n.id, r);
     if (nodes.has(r)) continue;
     if (r.startsWith("n:")) {
@@ -500,13 +525,25 @@ export interface Focus {
 
 /** What to highlight for a finding: its source, path and broken edges, and the groups to open. */
 export function findingFocus(g: FoldedGraph, f: SourceFinding): Focus {
-  const onPath = new Set<string>(findingNodeIds(f));
-  const brokenKeys = new Set(f.broken_edges.map((b) => edgeKey(b.source, b.target)));
-  const nodes = new Set<string>([...onPath].filter((id) => g.nodes.has(id)));
+  return groupFocus(g, [f]);
+}
+
+/**
+ * What to highlight for a finding shared by several sources: the union of each one's focus (not the
+ * focus of their merged paths, which would light up edges between one source's path and another's).
+ * One pass over the edges whatever the number of sources (a 10k-op graph, 80 sources in one finding).
+ */
+export function groupFocus(g: FoldedGraph, findings: SourceFinding[]): Focus {
+  const onPath = findings.map((f) => new Set<string>(findingNodeIds(f)));
+  const pathsThrough = new Map<string, number[]>(); // node id -> indices of the findings whose path holds it
+  onPath.forEach((ids, i) => ids.forEach((id) => (pathsThrough.get(id) ?? pathsThrough.set(id, []).get(id)!).push(i)));
+  const brokenTo = new Map<string, Set<string>>(); // source -> targets of a broken edge
+  for (const f of findings) for (const b of f.broken_edges) (brokenTo.get(b.source) ?? brokenTo.set(b.source, new Set()).get(b.source)!).add(b.target);
+  const nodes = new Set<string>([...pathsThrough.keys()].filter((id) => g.nodes.has(id)));
   const edges = new Set<string>();
   for (const e of g.edges) {
-    const isBroken = e.members.some((m) => brokenKeys.has(edgeKey(m.source, m.target)));
-    const alongPath = onPath.has(e.source) && onPath.has(e.target) && (e.via === null || onPath.has(e.via));
+    const isBroken = brokenTo.size > 0 && e.members.some((m) => brokenTo.get(m.source)?.has(m.target) === true);
+    const alongPath = (pathsThrough.get(e.source) ?? []).some((i) => onPath[i].has(e.target) && (e.via === null || onPath[i].has(e.via)));
     if (isBroken || alongPath) {
       edges.add(e.id);
       nodes.add(e.source);
@@ -514,21 +551,6 @@ export function findingFocus(g: FoldedGraph, f: SourceFinding): Focus {
     }
   }
   return { nodes, edges, expand: groupsContaining(g, nodes) };
-}
-
-/**
- * What to highlight for a finding shared by several sources: the union of each one's focus (not the
- * focus of their merged paths, which would light up edges between one source's path and another's).
- */
-export function groupFocus(g: FoldedGraph, findings: SourceFinding[]): Focus {
-  const out: Focus = { nodes: new Set(), edges: new Set(), expand: new Set() };
-  for (const f of findings) {
-    const one = findingFocus(g, f);
-    one.nodes.forEach((id) => out.nodes.add(id));
-    one.edges.forEach((id) => out.edges.add(id));
-    one.expand.forEach((p) => out.expand.add(p));
-  }
-  return out;
 }
 
 /**

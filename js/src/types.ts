@@ -221,6 +221,31 @@ export interface InternalErrors {
   first: string[];
 }
 
+/** One gradient call site of one worker of a multi-worker run, as the chief summarises it. */
+export interface WorkerCall {
+  file: string | null;
+  line: number | null;
+  code: string | null;
+  count: number;
+  replicas: number;
+  /** sources whose gradient is None */
+  missing: number;
+  zero: number;
+  /** the causes of those, each once */
+  causes: string[];
+}
+
+/** One task of a multi-worker run and the gradient calls its document holds (the chief's summary). */
+export interface WorkerSummary {
+  /** as TF_CONFIG names it: "worker-1", "chief-0" */
+  task: string;
+  /** where its document was read (None when it did not arrive) */
+  document: string | null;
+  calls: WorkerCall[];
+  /** one sentence when its document did not arrive */
+  note: string | null;
+}
+
 export interface Meta {
   /** the script path or "notebook cell" */
   program?: string;
@@ -242,6 +267,13 @@ export interface Meta {
   capture_gaps?: string[];
   /** file path -> what to show instead, e.g. notebook cells: "cell [2]" */
   file_labels?: Record<string, string>;
+  // what the capture left out on purpose, a sentence each: "steps 6-300 of the loop calling
+  // tape.gradient at train.py:63 repeated the ops and gradient results of step 5; their op details were not kept"
+  capture_notes?: string[];
+  /** in a multi-worker run (TF_CONFIG): this worker's task, "worker-1" */
+  task?: string;
+  /** the chief's only: every task's gradient calls, from their documents */
+  workers?: WorkerSummary[];
 }
 
 export interface Document {

@@ -11,10 +11,9 @@ const scope = self as unknown as {
 scope.onmessage = (ev) => {
   const { id, request, warm } = ev.data;
   try {
-    const result = layoutGraph(request);
-    // A warm-up only fills the per-level cache; nothing to send back.
-    scope.postMessage(warm ? { id, warm: true } : { id, result });
+    // A warm-up's result goes back too: the page keeps it for when the user asks for that view.
+    scope.postMessage({ id, warm, result: layoutGraph(request) });
   } catch (err) {
-    scope.postMessage({ id, error: String(err) });
+    scope.postMessage({ id, warm, error: String(err) });
   }
 };

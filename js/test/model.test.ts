@@ -15,7 +15,8 @@ import {
   searchNodes,
 } from "../src/model";
 import { defaultExpanded, groupWideLevels, readable } from "../src/first-view";
-import type { Document, GradientCall, NodeData } from "../src/types";
+import type { DisplayEdge, DisplayNode, FoldedGraph } from "../src/model";
+import type { Document, EdgeData, GradientCall, NodeData, SourceFinding } from "../src/types";
 import { kerasGrouped as keras, kerasMlpUnusedHead, nodeId, op, outsideTape as outside, persistentTapeAll, variable } from "./documents";
 
 /** The shortest run of edges from `from` to `to` in the document, as node ids. */
@@ -276,6 +277,29 @@ describe("search and focus", () => {
     expect(focus.nodes.has(kernel.node!) && focus.nodes.has(bias.node!)).toBe(true);
     expect(one.nodes.has(bias.node!)).toBe(false);
     expect(focus.edges.size).toBeGreaterThan(one.edges.size);
+  });
+
+  it("lights each source's own path and breaks, never an edge from one source's path to another's", () => {
+    const node = (id: string): [string, DisplayNode] => [id, { id, data: { id, kind: "op" } as NodeData, scope: "m", status: null, sourceName: null, isTarget: false, tapeStyle: null }];
+    const edge = (source: string, target: string, via: string | null = null): DisplayEdge =>
+      ({ id: `${source}->${target}`, source, target, kind: undefined, via, members: [{ source, target } as EdgeData], recordedBy: [], differentiable: true, broken: null });
+    const g: FoldedGraph = {
+      nodes: new Map(["a", "b", "x", "y", "t"].map(node)),
+      // a -> b is source A's path, x -> y source B's; b -> x joins the two paths but is on neither
+      edges: [edge("a", "b"), edge("b", "x"), edge("x", "y"), edge("y", "t", "folded"), edge("a", "t")],
+      folded: new Map(),
+      call: null,
+    };
+    const finding = (path: string[], broken: [string, string][] = []): SourceFinding =>
+      ({ node: path[0], path, broken_edges: broken.map(([source, target]) => ({ source, target })) }) as unknown as SourceFinding;
+    const A = finding(["a", "b"]);
+    const B = finding(["x", "y", "t"], [["a", "t"]]);
+    const focus = groupFocus(g, [A, B]);
+    expect([...focus.edges].sort()).toEqual(["a->b", "a->t", "x->y"]);
+    // y -> t runs through a folded tensor that is on no path; a -> t is lit as B's break
+    expect(focus.nodes).toEqual(new Set(["a", "b", "x", "y", "t"]));
+    expect(focus.expand).toEqual(new Set(["m"]));
+    expect([...groupFocus(g, [A]).edges]).toEqual(["a->b"]);
   });
 
   it("parses finding keys and rejects bad ones", () => {
