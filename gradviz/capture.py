@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import os
 import platform
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -70,6 +72,7 @@ class Capture:
         self._custom = CustomGradients(session, self._frames, self._ops)
         self._ops.tapes, self._ops.variables = self._tapes, self._variables
         self._ops.exports, self._ops.functions = self._exports, self._functions
+        self._tapes.repeats = self._ops.repeats
         self._patches = Patches()
         session.other_thread = self._other_thread
         self._undo: list[Callable[[], None]] = []
@@ -279,6 +282,20 @@ class Capture:
                 frames.parent_stack = outer
 
         self._patches.patch(StrategyBase, "run", run, orig_run)
+        # a strategy gradviz cannot follow is named when made or its scope entered too: Keras' fit
+        # under one may fail, or run its steps elsewhere, before any strategy.run is seen here
+        orig_init, orig_scope = StrategyBase.__init__, StrategyBase.scope
+
+        def __init__(strategy: Any, *args: Any, **kwargs: Any) -> None:
+            orig_init(strategy, *args, **kwargs)
+            session.guard(_note_strategy, gaps, strategy)
+
+        def scope(strategy: Any) -> Any:
+            session.guard(_note_strategy, gaps, strategy)
+            return orig_scope(strategy)
+
+        self._patches.patch(StrategyBase, "__init__", __init__, orig_init)
+        self._patches.patch(StrategyBase, "scope", scope, orig_scope)
 
     def _other_thread(self) -> None:
         """TensorFlow work on a thread other than the captured one: op callbacks and tapes are per
@@ -309,7 +326,7 @@ class Capture:
 
     def _finish(self) -> None:
         self.trace.duration_s = round(time.perf_counter() - self._t0, 4)
-        for part in (self._functions, self._variables, self._tapes):
+        for part in (self._ops.repeats, self._functions, self._variables, self._tapes):
             try:
                 part.finish()
             except Exception as e:
@@ -333,28 +350,44 @@ def _keras_packages() -> list[Any]:
 
 
 def _note_strategy(gaps: list[str], strategy: Any) -> None:
-    """``strategy.run`` on a strategy whose replicas gradviz cannot follow (TPUs, parameter servers,
-    other workers): say so once in ``capture_gaps``, so a run with no gradient call seen is not
-    reported as one that made none. Followed: MirroredStrategy (replicas are threads of this process,
-    run one at a time), OneDeviceStrategy and the default strategy (the calling thread itself)."""
+    """A strategy whose replicas gradviz cannot follow (TPUs, parameter servers), made, its scope
+    entered or its ``run`` called: say so once in ``capture_gaps``, so a run with no gradient call seen is not
+    reported as one that made none."""
+    note = _unfollowed_strategy_note(type(strategy))
+    if note is not None and note not in gaps:
+        gaps.append(note)
+
+
+@functools.cache
+def _unfollowed_strategy_note(kind: type) -> str | None:
+    """The sentence for a strategy class gradviz cannot follow, None for one it follows (asked once a
+    class: Keras enters the strategy's scope several times a step). Followed: MirroredStrategy,
+    MultiWorkerMirroredStrategy (this worker's replicas) and CentralStorageStrategy (replicas are
+    threads of this process, run one at a time), OneDeviceStrategy and the default strategy (the
+    calling thread itself)."""
     import tensorflow as tf
     from tensorflow.python.distribute import distribute_lib
 
-    followed = (
+    followed = (  # their replicas are mirrored_run's threads, or the calling thread itself
         tf.distribute.MirroredStrategy,
         tf.compat.v1.distribute.MirroredStrategy,
+        # MultiWorkerMirroredStrategy: this worker's replicas; other workers run under their own `gradviz run`
+        tf.distribute.MultiWorkerMirroredStrategy,
+        tf.compat.v1.distribute.experimental.MultiWorkerMirroredStrategy,
+        tf.distribute.experimental.CentralStorageStrategy,
+        tf.compat.v1.distribute.experimental.CentralStorageStrategy,
         tf.distribute.OneDeviceStrategy,
         tf.compat.v1.distribute.OneDeviceStrategy,
         distribute_lib._DefaultDistributionStrategy,
     )
-    if isinstance(strategy, followed):
-        return
-    note = (
-        f"the replicas of {type(strategy).__name__} (gradviz follows only MirroredStrategy and "
-        "OneDeviceStrategy for now), so what its strategy.run does on other devices or workers may be missed"
+    if issubclass(kind, followed):
+        return None
+    name = re.sub("V[12]$", "", kind.__name__)  # the public name: ParameterServerStrategyV2 is ParameterServerStrategy
+    return (
+        f"the replicas of {name} (gradviz follows MirroredStrategy, MultiWorkerMirroredStrategy, "
+        "CentralStorageStrategy and OneDeviceStrategy), so what its strategy.run does on other devices or workers "
+        "may be missed"
     )
-    if note not in gaps:
-        gaps.append(note)
 
 
 def _record_compile(trace: T.Trace, frames: Frames, model: Any, loss: Any) -> None:

@@ -175,12 +175,38 @@ def _finding(
                                "gradviz shows the replica that got none and does not explain the difference.",
                                (node,) if node in G else ())],
         )  # fmt: skip
+    if call.template_lines and src.status == "none" and v.cause not in (None, "unexplained"):
+        v = _unverified_line(rules, call, src, expr, v)
     f.cause, f.culprit, f.ran_at, f.subject, f.hint = v.cause, v.culprit, v.ran_at, v.subject, v.hint
     f.broken_edges, f.evidence = v.broken, v.evidence
+    if v.cause == "unexplained" and rules.trace.repeated_steps and any("op bound" in e.fact for e in v.evidence):
+        # the ops of left-out repeated steps are counted as dropped too: say so
+        f.evidence = [*v.evidence, Evidence("Steps of this loop that repeated the one kept before them were left out "
+                                            "of the capture (see the capture notes); a value with no captured maker "
+                                            "may have been made in one of them.", ())]  # fmt: skip
     f.path = v.path or rules.path(node, {n for e in v.broken for n in e[:2]})
     f.explanation, f.fix = E.explain(f, culprit_code=source.line(*f.culprit) if f.culprit else "",
                                      unconnected_zero=call.unconnected_zero, tape=tape_name)  # fmt: skip
     return f
+
+
+def _unverified_line(rules: Rules, call: T.GradientCallRecord, src: T.SourceRecord, expr: str, v: Verdict) -> Verdict:
+    """A verdict on a call whose step's ops were written out from an earlier step's (the capture
+    left repeated steps out, and this one's ops all matched it): if its culprit is one of the lines
+    taken from that step, gradviz did not see that line run, so it does not state it."""
+    lines = {rules.trace.frame(i)[0] for i in call.template_lines if rules.trace.frame(i)}
+    if v.culprit not in lines:
+        return v
+    node = f"v:{src.id}" if src.is_variable else f"t:{src.id}"
+    G = rules.G
+    return Verdict(
+        "unexplained", rules.frame_line(call.frame), path=v.path,
+        evidence=[Evidence(f"This step ran the same ops, fed from the same places, as the step before it that gradviz "
+                           f"kept, yet TensorFlow's gradient for `{expr}` differs between them ({src.status} here). "
+                           "Repeated steps of the loop are left out of the capture and this step's ops were written "
+                           "out from that step's, lines and all, so gradviz cannot say which line made the difference.",
+                           (node,) if node in G else ())],
+    )  # fmt: skip
 
 
 def _call_nodes(G: nx.DiGraph, targets: list[str], findings: list[Finding]) -> list[str]:

@@ -93,6 +93,7 @@ def build_document(d: _Diagnosis) -> schema.Document:
             "error": cap.error,
             "internal_errors": {"count": cap.internal_error_count, "first": list(cap.internal_errors)},
             "capture_gaps": list(cap.capture_gaps),
+            **({"capture_notes": list(cap.notes)} if cap.notes else {}),
         },
         "source_lines": lines.text,
         "summary": {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import source
 from . import trace as T
 from .source import Location
 
@@ -132,6 +133,7 @@ class CaptureSummary:
     internal_errors: list[str]
     internal_error_count: int
     capture_gaps: list[str]
+    notes: list[str] = field(default_factory=list)  # what the capture left out on purpose
 
     @classmethod
     def of(cls, trace: T.Trace) -> CaptureSummary:
@@ -140,7 +142,17 @@ class CaptureSummary:
             versions=dict(trace.versions), ops_seen=int(trace.ops_seen), ops_kept=len(trace.ops),
             ops_dropped=int(trace.ops_dropped), error=trace.error, internal_errors=list(trace.internal_errors),
             internal_error_count=int(trace.internal_error_count), capture_gaps=list(trace.capture_gaps),
+            notes=[_repeated_note(trace, run) for run in trace.repeated_steps],
         )  # fmt: skip
+
+
+def _repeated_note(trace: T.Trace, run: T.RepeatedSteps) -> str:
+    frame = trace.frame(run.call_frame)
+    at = f" at {source.where(frame[0])}" if frame else ""
+    return (
+        f"steps {run.first}-{run.last} of the loop calling tape.gradient{at} repeated the ops and gradient "
+        f"results of step {run.first - 1}; their op details were not kept ({run.ops} ops)"
+    )
 
 
 def headline(calls: list[CallDiagnosis]) -> str:

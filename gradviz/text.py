@@ -99,7 +99,8 @@ def _finding(group: list[dict], name: str, labels: dict, *, color: bool, brief: 
         return out
     notes = [("why", s["explanation"]), ("fix", s["fix"])]
     if s["cause"] == "unexplained":
-        notes += [("seen", e["fact"]) for e in s.get("evidence") or []]
+        # the facts the explanation has not already said
+        notes += [("seen", e["fact"]) for e in s.get("evidence") or [] if e["fact"] not in (s["explanation"] or "")]
     for label, text in notes:
         if text:
             out.extend(textwrap.wrap(text, 88, initial_indent=f"        {label}: ", subsequent_indent=" " * 13))

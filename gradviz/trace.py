@@ -112,6 +112,9 @@ class GradientCallRecord:
     names: dict[int, str] = field(default_factory=dict)  # tensor id -> the user's local name for it then
     replicas: int = 0  # made inside strategy.run: how many replicas made it (in one run); 0 outside
     replica_disagree: list[int] = field(default_factory=list)  # sources whose status differed between replicas
+    # its step's ops repeated a kept step's exactly, so they were written out from that step's records
+    # (lines and all), yet the gradients differed: the user lines of those ops (frame indices), unverified
+    template_lines: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -155,6 +158,18 @@ class GraphRecord:
     outer: int = 0  # the graph it was traced inside (0: eagerly)
 
 
+@dataclass(slots=True)
+class RepeatedSteps:
+    """Steps of a loop whose op details were not kept: calls ``first``..``last`` (counted from 1) of
+    the gradient call at ``call_frame`` each repeated the ops and gradient results of the step
+    before them, which is kept and stands for them."""
+
+    call_frame: int
+    first: int
+    last: int
+    ops: int  # ops those steps ran (counted in ops_dropped)
+
+
 @dataclass
 class Trace:
     program: str = ""
@@ -180,6 +195,7 @@ class Trace:
     custom_gradients: dict[int, CustomGradientRecord] = field(default_factory=dict)  # op seq -> record
     compiles: list[CompileRecord] = field(default_factory=list)
     scaled_losses: list[int] = field(default_factory=list)  # tensors LossScaleOptimizer.scale_loss returned
+    repeated_steps: list[RepeatedSteps] = field(default_factory=list)
 
     def frame(self, index: int) -> Frame:
         return self.frames[index] if 0 <= index < len(self.frames) else ()
@@ -214,6 +230,7 @@ class Trace:
             other_threads=d.get("other_threads", []),
             scaled_losses=d.get("scaled_losses", []),
         )
+        t.repeated_steps = [RepeatedSteps(**r) for r in d.get("repeated_steps", [])]
         t.frames = [tuple((f, n) for f, n in fr) for fr in d["frames"]]
         for o in d["ops"]:
             o = dict(o)

@@ -207,3 +207,16 @@ def test_text_says_how_many_replicas_made_a_call() -> None:
     assert "(ran 40 times, on 2 replicas)" in heading()
     call["count"], call["replicas"] = 3, 0
     assert "(ran 3 times)" in heading()
+
+
+def test_text_of_an_unexplained_finding_says_each_fact_once() -> None:
+    """The explanation of `unexplained` already says its first facts; "seen" adds only the rest."""
+    doc = json.loads((SNAPSHOTS / "outside_tape.json").read_text())
+    source = doc["gradient_calls"][0]["sources"][0]
+    facts = [f"fact-{i}." for i in range(5)]  # short: the text wraps long lines
+    source["cause"] = "unexplained"
+    source["evidence"] = [{"fact": fact, "nodes": []} for fact in facts]
+    source["explanation"] = "gradviz could not see why the gradient is missing. " + " ".join(facts[:3])
+    text = render(doc)
+    assert [text.count(fact) for fact in facts] == [1, 1, 1, 1, 1]
+    assert text.count("seen: ") == 2

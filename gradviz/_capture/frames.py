@@ -154,20 +154,34 @@ def _package_dir(name: str) -> str | None:
     return os.path.dirname(os.path.abspath(file)) + os.sep if file else None
 
 
+_abspath: dict[str, str] = {}  # file name -> its absolute path (called_from_tensorflow runs at every tape event)
+_tensorflow_dirs: tuple[str, str] | None = None
+
+
+def _path(filename: str) -> str:
+    path = _abspath.get(filename)
+    if path is None:
+        path = _abspath[filename] = os.path.abspath(filename)
+    return path
+
+
 def called_from_tensorflow() -> bool:
     """Whether the code calling into gradviz's hook is TensorFlow's own (a py_function's backward
     pass opening a tape), not Keras' or the user's (AutoGraph's call forwarding does not count)."""
-    tf_dir = _package_dir("tensorflow")
-    if tf_dir is None:
-        return False
-    autograph = os.path.join(tf_dir, "python", "autograph")
+    global _tensorflow_dirs
+    if _tensorflow_dirs is None:
+        tf_dir = _package_dir("tensorflow")
+        if tf_dir is None:
+            return False
+        _tensorflow_dirs = (tf_dir, os.path.join(tf_dir, "python", "autograph"))
+    tf_dir, autograph = _tensorflow_dirs
     f: Any = sys._getframe(1)
     while f is not None:
-        path = os.path.abspath(f.f_code.co_filename)
+        path = _path(f.f_code.co_filename)
         if not (path.startswith((_GRADVIZ_DIR, autograph)) or path == contextlib.__file__):
             break
         f = f.f_back
-    return f is not None and os.path.abspath(f.f_code.co_filename).startswith(tf_dir)
+    return f is not None and _path(f.f_code.co_filename).startswith(tf_dir)
 
 
 def with_statement_frame(skip: tuple[str, ...]) -> Any:

@@ -11,6 +11,7 @@ from threading import get_ident
 from typing import TYPE_CHECKING, Any
 
 from .. import trace as T
+from .repeats import Repeats
 from .values import DtypeNames, shape_of, tensor_hash
 
 if TYPE_CHECKING:
@@ -67,10 +68,12 @@ class Ops:
         self.variables: Variables
         self.exports: Exports
         self.functions: Functions
+        self.repeats = Repeats(self)
 
     def start(self, gradient_registry: Any, context: Any) -> None:
         self._gradient_registry = gradient_registry
         self._scope = context
+        self.repeats.start()
 
     # ---------------------------------------------------------------- the callback
     def on_op(self, op_type: Any, inputs: Any, attrs: Any, outputs: Any, op_name: Any = None, graph: Any = None) -> Any:
@@ -81,7 +84,9 @@ class Ops:
             return outputs
         session.busy = True
         try:
-            self.record(op_type, inputs, attrs, outputs, op_name, graph)
+            repeats = self.repeats
+            if repeats.skipping is None or graph is not None or not repeats.skip(op_type, inputs, outputs):
+                self.record(op_type, inputs, attrs, outputs, op_name, graph)
         except Exception as e:
             session.internal_error("op callback", e)
         finally:
@@ -89,11 +94,32 @@ class Ops:
         return outputs
 
     def record(self, op_type: Any, inputs: Any, attrs: Any, outputs: Any, op_name: Any, graph: Any) -> None:
+        repeats = self.repeats
+        if repeats.skipping is not None:
+            if graph is None and repeats.skip(op_type, inputs, outputs):
+                return
+            repeats.write_out()  # the step being skipped differs from here on
         if isinstance(op_type, bytes):
             op_type = op_type.decode()
         trace = self.trace
+        session = self.session
         trace.ops_seen += 1
-        seq = self.session.seq = self.session.seq + 1
+        seq = session.seq = session.seq + 1
+        thread = get_ident()
+        key = None
+        accessed: Any = ()
+        if graph is None and thread == session.thread:  # the variable watcher is the capturing thread's own
+            accessed = self.variables.take_accessed()
+            vids = tuple(v.handle._id for v in accessed) if accessed else ()
+            state = self.tapes.state.get(thread, _IDLE)
+            key = repeats.key(op_type, inputs, outputs, state, self.tapes.in_gradient > 0, vids)
+        else:
+            repeats.not_full()
+        self._record(op_type, inputs, attrs, outputs, op_name, graph, seq, thread, accessed, key)
+
+    def _record(self, op_type: str, inputs: Any, attrs: Any, outputs: Any, op_name: Any, graph: Any, seq: int,
+                thread: int, accessed: Any, key: Any) -> None:  # fmt: skip
+        trace = self.trace
         gidx = 0
         if graph is not None:
             gidx = self.functions.index(graph)
@@ -116,11 +142,10 @@ class Ops:
             out_ids.append(tid)
             tensors[tid] = T.TensorInfo(dtype_name(t), shape_of(t), "op", -1, seq)
         hidden: tuple[tuple[int, int], ...] = ()
-        thread = get_ident()
         if graph is None:
             var = self.variables
-            if thread == self.session.thread:  # the variable watcher is the capturing thread's own
-                hidden = var.hidden_reads(inputs, in_ids, seq)
+            if accessed:
+                hidden = var.hidden_reads(accessed, inputs, in_ids, seq)
             if len(inputs) > 1 and is_assign_op(op_type):
                 var.remember_assign(in_ids[0], inputs[1])
             if var.has_assigned:
@@ -138,25 +163,26 @@ class Ops:
         if grad == T.GRAD_DATASET or op_type in _FUNCTIONAL:
             bodies = self.functions.bodies(attrs, outputs, graph)
         recording, paused = self.tapes.state.get(thread, _IDLE)
-        trace.ops.append(
-            T.OpRecord(
-                seq,
-                op_type,
-                tuple(in_ids),
-                tuple(out_ids),
-                frame,
-                scope,
-                recording,
-                paused,
-                grad,
-                gidx,
-                op_name,
-                self.tapes.in_gradient > 0,
-                callee,
-                hidden,
-                bodies,
-            )
+        record = T.OpRecord(
+            seq,
+            op_type,
+            tuple(in_ids),
+            tuple(out_ids),
+            frame,
+            scope,
+            recording,
+            paused,
+            grad,
+            gidx,
+            op_name,
+            self.tapes.in_gradient > 0,
+            callee,
+            hidden,
+            bodies,
         )  # fmt: skip (positional: this runs for every op)
+        trace.ops.append(record)
+        if key is not None:
+            self.repeats.learned(key, record)
         if len(trace.ops) > self.max_ops:
             self.compact()
 
@@ -211,18 +237,38 @@ class Ops:
     def born(self, t: Any, tid: int, seq: int, eager: bool, frame: int, origin: str = "input") -> None:
         """A tensor no captured op produced: a Python/NumPy value TF converted (``input``), a
         ``tf.constant``, a value back from NumPy, a hidden variable read, or a function's input."""
+        repeats = self.repeats
+        if eager and origin != "constant" and (repeats.dropped is not None or repeats.older_left_out):
+            # a value of a step whose ops were left out (see repeats.py): the step just before is
+            # written out; an older one's value is one whose maker gradviz did not keep
+            state = self.tapes.state.get(get_ident(), _IDLE)
+            left_out = repeats.left_out(tid, bool(state[0]))
+            if left_out == 1 and tid in self.trace.tensors:
+                return
+            if left_out:
+                origin = "op"
         dtype = self.dtype_name(t)
         info = T.TensorInfo(dtype, shape_of(t), origin if eager else "function_input", frame, seq)
         self.trace.tensors[tid] = info
-        if eager and dtype != "resource" and (self.trace.exports or self.variables.has_assigned):
+        if eager and dtype != "resource" and origin != "op" and (self.trace.exports or self.variables.has_assigned):
             h = tensor_hash(t)
             if h is not None:
                 self.trace.births[tid] = h
                 if self.exports.is_exported(h):
                     info.origin = "numpy"
+                    self.repeats.exported_from(h)
 
     def constant_made(self, t: Any) -> None:
-        self.born(t, t._id, self.session.seq, True, self.frames.here(), "constant")
+        repeats = self.repeats
+        frame = self.frames.here()
+        if repeats.skipping is not None:
+            # a repeated step's, made on the template's line: kept for writing out (its value hash
+            # for numpy round trips); made elsewhere, the step is written out from here
+            if repeats.skip_constant(t, frame, bool(self.trace.exports or self.variables.has_assigned)):
+                return
+            repeats.write_out()
+        repeats.constant(t._id, frame)
+        self.born(t, t._id, self.session.seq, True, frame, "constant")
 
     # ---------------------------------------------------------------- bounding
     def compact(self) -> None:

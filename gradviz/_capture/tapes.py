@@ -24,6 +24,7 @@ _NAME_LOCALS = 200
 if TYPE_CHECKING:
     from .frames import Frames
     from .functions import Functions
+    from .repeats import Repeats
     from .session import Patches, Session
     from .variables import Variables
 
@@ -61,6 +62,8 @@ class Tapes:
         self._groups: dict[tuple[Any, ...], int] = {}  # repeated gradient call -> kept call index
         # repeated gradient call -> (strategy.run it was made in, replicas seen, each source's statuses)
         self._replicas: dict[tuple[Any, ...], tuple[int, int, list[set[str]]]] = {}
+        self.repeats: Repeats  # wired by the capture: steps that repeat are left out of the op log
+        self._call_key: tuple[Any, ...] = ()  # the gradient call being recorded: see gradient_called
 
     def install(self, patches: Patches, GradientTape: Any) -> None:
         tapes, session = self, self.session
@@ -195,14 +198,20 @@ class Tapes:
         from tensorflow.python.util import nest
 
         rec = self.record_of(tape)
+        repeats = self.repeats
         for t in nest.flatten(tensor, expand_composites=True):
             if is_variable(t):
-                rec.watched.append((self.session.seq, self.variables.remember(t)))
+                vid = self.variables.remember(t)
+                repeats.event(("watch", rec.frame, repeats.code_of(vid)))
+                rec.watched.append((self.session.seq, vid))
             elif hasattr(t, "_id"):
+                repeats.event(("watch", rec.frame, repeats.code_of(t._id)))
                 rec.watched.append((self.session.seq, t._id))
 
     def reset(self, tape: Any) -> None:
-        self.record_of(tape).resets.append(self.session.seq)
+        rec = self.record_of(tape)
+        self.repeats.event(("reset", rec.frame))
+        rec.resets.append(self.session.seq)
 
     def finish(self) -> None:
         for rec in self._records.values():
@@ -222,20 +231,38 @@ class Tapes:
         rec = self.record_of(tape)
         seq = self.session.seq
         frame = self.frames.here()
-        flat_targets = [t for t in nest.flatten(target) if hasattr(t, "_id") and hasattr(t, "dtype")]
         flat_sources = nest.flatten(sources)
-        paths = [p for p, _ in nest.flatten_with_tuple_paths(sources)]
-        if len(paths) != len(flat_sources):
-            paths = [(i,) for i in range(len(flat_sources))]
         flat_results = nest.flatten(result, expand_composites=False) if result is not None else []
         if len(flat_results) != len(flat_sources):
             flat_results = [None] * len(flat_sources)
+        flat_targets = [t for t in nest.flatten(target) if hasattr(t, "_id") and hasattr(t, "dtype")]
+        # what the call's Python code chose, beyond its ops: where its targets and sources came
+        # from and how its tape was made (a step repeats another only if these are the same too)
+        repeats = self.repeats
+        code_of = repeats.code_of
+        self._call_key = (
+            rec.persistent, rec.watch_accessed_variables, tuple(code_of(t._id) for t in flat_targets),
+            tuple(code_of(s.handle._id if is_variable(s) and hasattr(s, "handle") else getattr(s, "_id", None))
+                  for s in flat_sources),
+        )  # fmt: skip
+        if repeats.skipping is not None and self._repeated(rec, frame, flat_results):
+            return
+        for t in flat_targets:
+            if t._id not in self.trace.tensors and repeats.left_out(t._id) == 2:
+                # made by a step left out: its maker was not kept, which the diagnosis must say
+                self.trace.tensors[t._id] = T.TensorInfo(dtype_of(t), shape_of(t), "op", frame, seq)
+        paths = [p for p, _ in nest.flatten_with_tuple_paths(sources)]
+        if len(paths) != len(flat_sources):
+            paths = [(i,) for i in range(len(flat_sources))]
         src_records = []
         for s, g, path in zip(flat_sources, flat_results, paths):
             is_var = is_variable(s)
             sid = self.variables.remember(s) if is_var else getattr(s, "_id", id(s))
             if not is_var and sid not in self.trace.tensors and hasattr(s, "dtype"):
-                self.trace.tensors[sid] = T.TensorInfo(dtype_of(s), shape_of(s), "unknown", frame, seq)
+                left_out = repeats.left_out(sid)
+                if sid not in self.trace.tensors:
+                    origin = "op" if left_out else "unknown"
+                    self.trace.tensors[sid] = T.TensorInfo(dtype_of(s), shape_of(s), origin, frame, seq)
             src_records.append(
                 T.SourceRecord(
                     id=sid, is_variable=is_var, dtype=dtype_of(s), shape=shape_of(s),
@@ -296,15 +323,39 @@ class Tapes:
                             names.setdefault(item._id, f"{name}[{key!r}]")
         return names
 
+    def _site(self, frame: int, tape: T.TapeRecord, sources: int) -> tuple[Any, ...]:
+        """What makes gradient calls the same call, repeated: its line, its tape's line, its sources."""
+        return (frame, self.trace.frames[tape.frame][:1], sources)
+
+    def _repeated(self, tape: T.TapeRecord, frame: int, results: list[Any]) -> bool:
+        """While a loop's repeated steps are left out: a call whose step and gradient results repeat
+        the kept call's is only counted there (see ``repeats.py``)."""
+        site = self._site(frame, tape, len(results))
+        kept = self._groups.get(site)
+        statuses = (*(gradient_status(g) for g in results), self._call_key)
+        if kept is None or not self.repeats.is_repeat(site, statuses):
+            return False
+        self.repeats.call(site, frame, statuses, self.trace.calls[kept].count + 1)
+        self.trace.calls[kept].count += 1
+        self.last_call_seq = self.session.seq
+        return True
+
     def _add_call(self, call: T.GradientCallRecord) -> None:
         """Keep one call per site (a training loop repeats it): the latest, unless an earlier one
         had more missing gradients. The latest is what ran last (a function traced twice runs its
         second trace), and its step is the one the op log keeps whole."""
-        tape_frame = self.trace.tapes[call.tape].frame
-        key = (call.frame, self.trace.frames[tape_frame][:1], len(call.sources))
+        key = self._site(call.frame, self.trace.tapes[call.tape], len(call.sources))
         kept = self._groups.get(key)
         if self.session.in_replica_thread():
             self._replica_call(key, call)
+        index = self.trace.calls[kept].count + 1 if kept is not None else 1
+        statuses = (*(s.status for s in call.sources), self._call_key)
+        if self.repeats.call(key, call.frame, statuses, index):
+            self.trace.calls[kept].count += 1  # its step repeated the kept call's, whose ops stand for it
+            self.last_call_seq = call.seq
+            return
+        if self.repeats.copied:
+            call.template_lines = self.repeats.copied
         if kept is None:
             self._groups[key] = len(self.trace.calls)
             self.trace.calls.append(call)

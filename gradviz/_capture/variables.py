@@ -108,15 +108,26 @@ class Variables:
             self._pywrap.TFE_Py_VariableWatcherRemove(self._watcher)
             self._watcher = None
 
-    def hidden_reads(self, inputs: Any, in_ids: list[int], seq: int) -> tuple[tuple[int, int], ...]:
-        """Variables a fast-path op read inside C++: matched to the op's inputs no op produced."""
-        if self._watcher is None:
-            return ()
-        accessed = self.accessed(self._watcher)
-        if not accessed:
-            return ()
+    def take_accessed(self) -> Any:
+        """The variables read since the last call (the watcher starts afresh when there are any)."""
+        accessed = self.accessed_now()
+        if accessed:
+            self.rearm()
+        return accessed
+
+    def accessed_now(self) -> Any:
+        """The variables read since the watcher last started (trainable ones: the watcher's choice)."""
+        return self.accessed(self._watcher) if self._watcher is not None else ()
+
+    def rearm(self) -> None:
         self._pywrap.TFE_Py_VariableWatcherRemove(self._watcher)
         self._watcher = self._pywrap.TFE_Py_VariableWatcherNew()
+
+    def hidden_reads(self, accessed: Any, inputs: Any, in_ids: list[int], seq: int) -> tuple[tuple[int, int], ...]:
+        """Variables a fast-path op read inside C++ (``accessed``, from :meth:`take_accessed`):
+        matched to the op's inputs no op produced."""
+        if not accessed:
+            return ()
         pairs = []
         tensors = self.trace.tensors
         for v in accessed:
