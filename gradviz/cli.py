@@ -205,8 +205,6 @@ def run(
         wrote.append(report_path)
     message = outcome.nothing_to_explain(path.name)
     text = render(document, color=use_color(out), verbose=verbose)
-    if message and not message.startswith("gradviz"):
-        message = f"gradviz: {message}"
     if message and document["meta"].get("workers"):  # the chief made no call, but the others may have
         message = "\n\n".join([message, "\n".join(workers.summary_lines(document))])
     print("\n" + (message or text), file=out)

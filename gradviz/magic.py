@@ -110,7 +110,7 @@ def run_cell(
     doc["meta"]["file_labels"] = _cell_labels(shell, doc)
     message = outcome.nothing_to_explain("this cell")
     if message:
-        print(f"gradviz: {message}")
+        print(message)
     else:
         from .text import render
 

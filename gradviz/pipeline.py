@@ -23,7 +23,8 @@ class Outcome:
     failure: BaseException | None  # what the captured code raised (to be re-raised or reported)
 
     def nothing_to_explain(self, what: str) -> str | None:
-        """The sentence to show instead of a diagnosis when no gradient call ran (else None)."""
+        """The sentence to show instead of a diagnosis when no gradient call ran (else None), "gradviz"
+        its first word."""
         if self.diagnosis.calls:
             return None
         if self.trace.capture_gaps and not self.trace.ops_seen:
@@ -31,7 +32,7 @@ class Outcome:
         if self.trace.capture_gaps:  # a call may have run where gradviz could not see it
             return f"gradviz saw no tape.gradient call in {what}, but it could not hook {self.trace.capture_gaps[0]}."
         done = "ran no TensorFlow op" if not self.trace.ops_seen else "made no tape.gradient call"
-        return f"{what} {done}, so there is no gradient to explain."
+        return f"gradviz: {what} {done}, so there is no gradient to explain."
 
 
 def run_and_diagnose(

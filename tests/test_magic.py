@@ -79,8 +79,24 @@ def test_report_option_writes_a_file(ip, tmp_path) -> None:
 
 def test_cell_without_a_gradient_call_says_so(ip, capsys) -> None:
     ip.run_cell_magic("gradtape", "--no-widget", "a = 1 + 1\n")
-    assert "no gradient to explain" in capsys.readouterr().out
+    assert "gradviz: this cell ran no TensorFlow op, so there is no gradient to explain." in capsys.readouterr().out
     assert ip.user_ns["a"] == 2
+
+
+def test_a_cell_whose_calls_gradviz_could_not_see_says_gradviz_once(ip, capsys, monkeypatch) -> None:
+    from gradviz import pipeline
+
+    real = pipeline.Capture.__exit__
+
+    def with_a_gap(self, *exc):  # a hook that could not be installed, as with a moved private API
+        self.trace.capture_gaps.append("tf.example (moved)")
+        return real(self, *exc)
+
+    monkeypatch.setattr(pipeline.Capture, "__exit__", with_a_gap)
+    ip.run_cell_magic("gradtape", "--no-widget", "a = 1 + 1\n")
+    out = capsys.readouterr().out
+    assert "gradviz could not watch this cell: tf.example (moved)" in out
+    assert "gradviz: gradviz" not in out
 
 
 @pytest.mark.parametrize("line", ["--max-nodes", "--bogus", "--max-ops 10"])
