@@ -83,6 +83,16 @@ class AbsenceRules(GraphView):
                 )  # fmt: skip
         return None
 
+    def _why_no_maker(self) -> str:
+        """Why a value an op made has no maker in the graph: the ops the capture did not keep were
+        dropped by the op bound, or left out with a loop's repeated steps (``repeats.py``), or both."""
+        left_out = sum(run.ops for run in self.trace.repeated_steps)
+        bound = self.trace.ops_dropped > left_out
+        repeated = "made in a repeated step of a loop, left out of the capture (see the capture notes)"
+        if left_out:
+            return f"dropped by the op bound (--max-ops), or {repeated}" if bound else repeated
+        return "dropped by the op bound (--max-ops)" if bound else "made by an op gradviz did not see"
+
     def holes(self, targets: list[str], anc: set[str]) -> list[tuple[str, str]]:
         """Values the target depends on whose making gradviz did not see: (node, why)."""
         G = self.G
@@ -95,12 +105,7 @@ class AbsenceRules(GraphView):
             if origin == "function_input":
                 out.append((n, "an input of a traced function that gradviz could not link to its caller"))
             elif origin == "op":
-                why = (
-                    "dropped by the op bound (--max-ops)"
-                    if self.trace.ops_dropped
-                    else "made by an op gradviz did not see"
-                )
-                out.append((n, why))
+                out.append((n, self._why_no_maker()))
             elif origin == "unknown":
                 out.append((n, "made where gradviz could not see (another thread, or before capture)"))
         return sorted(out, key=lambda h: gr.order_key(G, h[0]))

@@ -179,11 +179,6 @@ def _finding(
         v = _unverified_line(rules, call, src, expr, v)
     f.cause, f.culprit, f.ran_at, f.subject, f.hint = v.cause, v.culprit, v.ran_at, v.subject, v.hint
     f.broken_edges, f.evidence = v.broken, v.evidence
-    if v.cause == "unexplained" and rules.trace.repeated_steps and any("op bound" in e.fact for e in v.evidence):
-        # the ops of left-out repeated steps are counted as dropped too: say so
-        f.evidence = [*v.evidence, Evidence("Steps of this loop that repeated the one kept before them were left out "
-                                            "of the capture (see the capture notes); a value with no captured maker "
-                                            "may have been made in one of them.", ())]  # fmt: skip
     f.path = v.path or rules.path(node, {n for e in v.broken for n in e[:2]})
     f.explanation, f.fix = E.explain(f, culprit_code=source.line(*f.culprit) if f.culprit else "",
                                      unconnected_zero=call.unconnected_zero, tape=tape_name)  # fmt: skip

@@ -41,6 +41,8 @@ __all__ = ["read_report", "report_html", "save_report"]
 
 _DOCUMENT_ELEMENT_ID = "gradviz-document"
 _ROOT_ELEMENT_ID = "gradviz-root"
+# The document's element: base64 follows it (see document_payload), then "</script>".
+_DOCUMENT_OPENING = f'<script type="application/gzip" id="{_DOCUMENT_ELEMENT_ID}">'
 
 # UTF-8 cannot hold a lone surrogate; JSON can, as an escape.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -151,7 +153,7 @@ def report_html(document: Document, *, title: str | None = None) -> str:
 {_header_html(document, title)}
 <main id="{_ROOT_ELEMENT_ID}"></main>
 {_noscript_html(document)}
-<script type="application/gzip" id="{_DOCUMENT_ELEMENT_ID}">{document_payload(document)}</script>
+{_DOCUMENT_OPENING}{document_payload(document)}</script>
 <script>{bundle}</script>
 <script>{bootstrap}</script>
 </body>
@@ -193,7 +195,7 @@ def document_payload(document: Document) -> str:
 def read_report(path: str | pathlib.Path) -> Document:
     """Return the document a report written by :func:`save_report` draws."""
     page = pathlib.Path(path).read_text(encoding="utf-8")
-    found = re.search(f'<script type="application/gzip" id="{_DOCUMENT_ELEMENT_ID}">([^<]*)</script>', page)
+    found = re.search(f"{re.escape(_DOCUMENT_OPENING)}([^<]*)</script>", page)
     if found is None:
         raise GradvizError(f"{path} is not a gradviz report (no document in it).")
     document: Document = json.loads(gzip.decompress(base64.b64decode(found.group(1))))

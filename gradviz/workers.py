@@ -30,7 +30,7 @@ from typing import Any
 
 from . import schema
 from .document import to_json
-from .source import short_name
+from .source import where
 
 DEFAULT_WAIT_S = 60.0
 _ROLES = ("chief", "worker")  # the tasks that run MultiWorkerMirroredStrategy's replicas
@@ -185,7 +185,7 @@ def summary_lines(doc: Mapping[str, Any]) -> list[str]:
         elif not w.get("calls"):
             lines.append(f"  {w['task']}: made no tape.gradient call")
         for c in w.get("calls") or []:
-            where = f"{short_name(c['file'], labels)}:{c['line']}" if c.get("line") else "?"
+            at = where((c["file"], c["line"]), labels) if c.get("line") else "?"
             runs = f" (ran {c['count']} times)" if c.get("count", 1) > 1 else ""
             missing = [f"{c[k]} {word}" for k, word in (("missing", "None"), ("zero", "zero")) if c.get(k)]
             result = (
@@ -193,5 +193,5 @@ def summary_lines(doc: Mapping[str, Any]) -> list[str]:
                 if missing
                 else "all connected"
             )
-            lines.append(f"  {w['task']}: tape.gradient at {where}{runs}: {result}")
+            lines.append(f"  {w['task']}: tape.gradient at {at}{runs}: {result}")
     return lines

@@ -84,9 +84,7 @@ class Ops:
             return outputs
         session.busy = True
         try:
-            repeats = self.repeats
-            if repeats.skipping is None or graph is not None or not repeats.skip(op_type, inputs, outputs):
-                self.record(op_type, inputs, attrs, outputs, op_name, graph)
+            self.record(op_type, inputs, attrs, outputs, op_name, graph)
         except Exception as e:
             session.internal_error("op callback", e)
         finally:
@@ -94,6 +92,8 @@ class Ops:
         return outputs
 
     def record(self, op_type: Any, inputs: Any, attrs: Any, outputs: Any, op_name: Any, graph: Any) -> None:
+        """One op into the log; while a loop's repeated steps are left out (``repeats.py``), an op that
+        repeats the kept step's is only counted."""
         repeats = self.repeats
         if repeats.skipping is not None:
             if graph is None and repeats.skip(op_type, inputs, outputs):

@@ -259,7 +259,7 @@ class Tapes:
             is_var = is_variable(s)
             sid = self.variables.remember(s) if is_var else getattr(s, "_id", id(s))
             if not is_var and sid not in self.trace.tensors and hasattr(s, "dtype"):
-                left_out = repeats.left_out(sid)
+                left_out = repeats.left_out(sid)  # the step just before, written out, may have made it
                 if sid not in self.trace.tensors:
                     origin = "op" if left_out else "unknown"
                     self.trace.tensors[sid] = T.TensorInfo(dtype_of(s), shape_of(s), origin, frame, seq)

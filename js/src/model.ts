@@ -432,9 +432,10 @@ export interface View {
   rep: Map<string, string>;
 }
 
-export function repOf(n: DisplayNode, expanded: Set<string>): string {
-  for (const p of scopePrefixes(n.scope)) if (!expanded.has(p)) return `g:${p}`;
-  return `n:${n.id}`;
+/** The view id of the outermost collapsed group around `scope` ("g:<path>"), null when all are open. */
+function collapsedGroup(scope: string, expanded: Set<string>): string | null {
+  for (const p of scopePrefixes(scope)) if (!expanded.has(p)) return `g:${p}`;
+  return null;
 }
 
 export function computeView(g: FoldedGraph, groups: Groups, expanded: Set<string>): View {
@@ -452,14 +453,7 @@ export function computeView(g: FoldedGraph, groups: Groups, expanded: Set<string
   const collapsedIn = new Map<string, string | null>();
   for (const n of g.nodes.values()) {
     let c = collapsedIn.get(n.scope);
-    if (c === undefined) {
-      c = null;
-      for (const p of scopePrefixes(n.scope)) if (!expanded.has(p)) {
-        c = `g:${p}`;
-        break;
-      }
-      collapsedIn.set(n.scope, c);
-    }
+    if (c === undefined) collapsedIn.set(n.scope, (c = collapsedGroup(n.scope, expanded)));
     const r = c ?? `n:${n.id}`;
     rep.set(n.id, r);
     if (nodes.has(r)) continue;
