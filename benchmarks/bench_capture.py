@@ -2,7 +2,7 @@
 
     python benchmarks/bench_capture.py [--rounds N] [SECTION ...]
 
-Sections (all by default): ``step`` ``loop`` ``large`` ``memory`` ``profile`` ``diagnose``.
+Sections (all by default): ``step`` ``loop`` ``large`` ``floor`` ``memory`` ``profile`` ``diagnose``.
 
 Targets (issue 12): a small Keras MLP eager step under ``gradviz.capture()`` <= 1.15x; a 300-step
 eager loop under one capture <= 1.2x with bounded memory; large models <= 1.15x.
@@ -14,6 +14,9 @@ slow drift and warm-up hit both sides alike. Each line gives the median of the p
 and the ratio of the fastest rounds; wall-time medians are printed beside for reference. The loop
 also runs under a bare op callback (one that returns at once): the floor any op-level capture pays.
 
+``floor`` runs one step under less and less of the capture (a bare op callback; the capture with
+its op callback returning at once; recording only each op's user line; all of it): what stands
+between a capture and the plain step, part by part.
 ``memory`` runs the captured loop under ``tracemalloc`` (Python allocations: the op log is Python
 objects) and prints what the trace holds at steps 100, 200 and 300: it should not grow with steps.
 ``profile`` runs it under cProfile and groups gradviz's own time by what it is for.
@@ -33,6 +36,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -67,14 +71,15 @@ def make_step(width: int = 64, batch: int = 64) -> Callable[[], None]:
     return step
 
 
-def make_resnet_step() -> Callable[[], None]:
-    """One eager training step of ResNet50 (weights=None, 32x32, batch 2): a few thousand ops."""
+def make_resnet_step(size: int = 32, batch: int = 2) -> Callable[[], None]:
+    """One eager training step of ResNet50 (weights=None), run once. At 32x32, batch 2, its ~6k ops
+    are tiny: the op-bound worst case. At 224x224, batch 4, the input size it is trained on."""
     keras.utils.set_random_seed(0)
-    model = keras.applications.ResNet50(weights=None, input_shape=(32, 32, 3), classes=10)
+    model = keras.applications.ResNet50(weights=None, input_shape=(size, size, 3), classes=10)
     opt = keras.optimizers.SGD(0.01)
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    x = tf.constant(np.random.default_rng(0).normal(size=(2, 32, 32, 3)), tf.float32)
-    y = tf.constant([1, 2])
+    x = tf.constant(np.random.default_rng(0).normal(size=(batch, size, size, 3)), tf.float32)
+    y = tf.constant(np.arange(batch) % 10)
 
     def step() -> None:
         with tf.GradientTape() as tape:
@@ -92,10 +97,13 @@ def run_steps(step: Callable[[], None], n: int) -> None:
         step()
 
 
-def captured(run: Callable[[], None]) -> Callable[[], None]:
+def captured(run: Callable[[], None], times: int = 1) -> Callable[[], None]:
+    """``run`` under ``gradviz.capture()``, ``times`` captures one after another."""
+
     def go() -> None:
-        with gradviz.capture():
-            run()
+        for _ in range(times):
+            with gradviz.capture():
+                run()
 
     return go
 
@@ -156,9 +164,15 @@ def section_step(rounds: int) -> None:
         steps = functools.partial(run_steps, step, n)
         times = alternate({"plain": steps, "captured": captured(steps)}, rounds)
         print(ratio_line(f"MLP width {width}, batch {batch}, {n} steps per capture", times, n))
-    step = make_step()
-    times = alternate({"plain": step, "captured": captured(step)}, rounds * 10)
-    print(ratio_line("MLP width 64, one step per capture (enter and exit included)", times, 1))
+    # one step per capture: 20 captures a round (one is too short for CPU time); the capture's own
+    # cost (hooks in and out, the gradient call, the first sight of each weight) is fixed per
+    # capture, so it weighs less the more the step computes
+    for width, batch in ((64, 64), (256, 256), (1024, 256)):
+        step = make_step(width, batch)
+        times = alternate({"plain": functools.partial(run_steps, step, 20), "captured": captured(step, 20)}, rounds)
+        print(
+            ratio_line(f"MLP width {width}, batch {batch}, one step per capture (enter and exit included)", times, 20)
+        )
 
 
 def section_loop(rounds: int) -> None:
@@ -178,11 +192,58 @@ def section_loop(rounds: int) -> None:
 
 
 def section_large(rounds: int) -> None:
-    step = make_resnet_step()
-    with gradviz.capture() as cap:
-        step()
-    times = alternate({"plain": step, "captured": captured(step)}, max(3, rounds // 2))
-    print(ratio_line(f"ResNet50 step (32x32, batch 2, {cap.trace.ops_seen} ops), one capture per step", times, 1))
+    for size, batch, what in ((32, 2, "op-bound worst case"), (224, 4, "the input size it is trained on")):
+        step = make_resnet_step(size, batch)
+        with gradviz.capture() as cap:
+            step()
+        times = alternate({"plain": step, "captured": captured(step)}, max(3, rounds // 2))
+        label = f"ResNet50 step, {size}x{size}, batch {batch} ({cap.trace.ops_seen} ops, {what}), one capture per step"
+        print(ratio_line(label, times, 1))
+
+
+# ------------------------------------------------------------------ what stands in the way
+def section_floor(rounds: int) -> None:
+    """The same step under less and less of the capture: a bare op callback (TensorFlow handing
+    each op to Python: the floor of any op-level capture), the capture with its op callback
+    returning at once (the other hooks, the gradient call, enter and exit), the capture recording
+    only each op's user line (the stack walk), and the whole capture."""
+    from gradviz._capture import ops as capture_ops
+
+    recorder = capture_ops.Ops.on_op
+
+    def walk_only(self, op_type, inputs, attrs, outputs, op_name=None, graph=None):  # type: ignore[no-untyped-def]
+        self.frames.here(2)
+        return outputs
+
+    def returns_at_once(self, op_type, inputs, attrs, outputs, op_name=None, graph=None):  # type: ignore[no-untyped-def]
+        return outputs
+
+    def with_recorder(run: Callable[[], None], fn: Any) -> Callable[[], None]:
+        def go() -> None:
+            capture_ops.Ops.on_op = fn
+            try:
+                run()
+            finally:
+                capture_ops.Ops.on_op = recorder
+
+        return go
+
+    cases = (
+        ("MLP width 64, batch 64, one step per capture", make_step(), 20),
+        ("ResNet50 32x32, batch 2, one step per capture", make_resnet_step(), 1),
+    )
+    for label, step, n in cases:
+        plain = functools.partial(run_steps, step, n)
+        whole = captured(step, n)
+        variants = {
+            "plain": plain,
+            "bare op callback": bare_callback(plain),
+            "capture, op callback returning at once": with_recorder(whole, returns_at_once),
+            "capture, op callback walking the stack only": with_recorder(whole, walk_only),
+            "capture": whole,
+        }
+        times = alternate(variants, rounds if n > 1 else max(3, rounds // 2))
+        print(ratio_line(label, times, n))
 
 
 def section_memory() -> None:
@@ -340,6 +401,7 @@ SECTIONS = {
     "step": section_step,
     "loop": section_loop,
     "large": section_large,
+    "floor": section_floor,
     "memory": section_memory,
     "profile": section_profile,
     "diagnose": section_diagnose,
@@ -359,7 +421,7 @@ def main() -> None:
     for name in args.sections or SECTIONS:
         t = time.perf_counter()
         fn = SECTIONS[name]
-        fn(args.rounds) if name in ("step", "loop", "large") else fn()  # type: ignore[operator]
+        fn(args.rounds) if name in ("step", "loop", "large", "floor") else fn()  # type: ignore[operator]
         print(f"  ({name}: {time.perf_counter() - t:.0f} s)", flush=True)
 
 

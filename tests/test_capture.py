@@ -183,6 +183,34 @@ def test_nested_tapes_second_derivative_all_ok() -> None:
     assert all(f.status == "ok" and f.cause is None for f in d.findings)
 
 
+def test_a_variable_made_before_the_capture_is_not_made_where_it_is_assigned() -> None:
+    """`assign_sub` returns a view of the variable (an `_UnreadVariable`): an optimizer step is not
+    where the weights it updates were made, and one made inside the capture keeps its own line."""
+    before = tf.Variable([1.0, 2.0])
+    with capture() as cap:
+        inside = tf.Variable([3.0, 4.0])
+        for _ in range(2):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(before * inside)
+            grads = tape.gradient(loss, [before, inside])
+            before.assign_sub(0.1 * grads[0])
+            inside.assign_sub(0.1 * grads[1])
+    made_before = cap.trace.variables[before.handle._id]
+    assert (made_before.frame, made_before.seq) == (-1, -1)
+    made_inside = cap.trace.variables[inside.handle._id]
+    assert made_inside.seq >= 0
+    assert cap.trace.frames[made_inside.frame][0][1] == inside_line()
+    assert len(cap.trace.variables) == 2
+
+
+def inside_line() -> int:
+    """The line of `inside = tf.Variable(...)` in the test above."""
+    import inspect
+
+    lines, start = inspect.getsourcelines(test_a_variable_made_before_the_capture_is_not_made_where_it_is_assigned)
+    return start + next(i for i, line in enumerate(lines) if "inside = tf.Variable" in line)
+
+
 @pytest.mark.parametrize("name", ["<script>alert(1)</script>", "gewicht_λ_权重"])
 def test_odd_variable_names_survive_unchanged_into_document(name: str) -> None:
     with capture() as cap:

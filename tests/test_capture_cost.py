@@ -183,6 +183,76 @@ def test_trace_notes_say_which_steps_were_not_kept(monkeypatch: pytest.MonkeyPat
     assert loaded.repeated_steps == trace.repeated_steps
 
 
+def custom_train(none_from: int, steps: int = STEPS) -> None:
+    """A loop through a ``@tf.custom_gradient`` whose gradient function returns None from step
+    ``none_from`` on."""
+    w = tf.Variable(W1)
+    x = tf.constant(X)
+    drop = [False]
+
+    @tf.custom_gradient
+    def scaled(t: tf.Tensor) -> tuple[tf.Tensor, Callable[[tf.Tensor], tf.Tensor | None]]:
+        def grad(dy: tf.Tensor) -> tf.Tensor | None:
+            return None if drop[0] else dy * 0.5
+
+        return t * 0.5, grad
+
+    for step in range(steps):
+        drop[0] = step >= none_from
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(scaled(x @ w))
+        g = tape.gradient(loss, w)
+        if g is not None:
+            w.assign_sub(0.01 * g)
+
+
+def test_a_custom_gradient_returning_none_late_is_caught_and_left_out_steps_keep_no_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fast = captured(lambda: custom_train(200), fast=True, monkeypatch=monkeypatch)
+    full = captured(lambda: custom_train(200), fast=False, monkeypatch=monkeypatch)
+    got = findings(fast)
+    assert got == findings(full)
+    assert [(status, cause) for _, status, cause, _ in got] == [("none", "custom_gradient_returns_none")]
+    assert fast.internal_errors == []
+    # a left-out step's custom-gradient op is not in the op log, and its record goes with it
+    assert len(full.custom_gradients) == STEPS
+    kept = {op.seq for op in fast.ops if op.op_type == "CustomGradient"}
+    assert set(fast.custom_gradients) <= kept | {max(fast.custom_gradients)}
+    assert len(fast.custom_gradients) < 10
+
+
+def test_a_persistent_tape_differentiated_after_its_step_was_let_go_is_no_internal_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each step also differentiates the persistent tape of two steps before: its custom gradient
+    runs after that step's records were let go, which gradviz must take in its stride."""
+
+    def run() -> None:
+        w = tf.Variable(W1)
+        x = tf.constant(X)
+
+        @tf.custom_gradient
+        def scaled(t: tf.Tensor) -> tuple[tf.Tensor, Callable[[tf.Tensor], tf.Tensor]]:
+            return t * 0.5, lambda dy: dy * 0.5
+
+        tapes: list[tuple[tf.GradientTape, tf.Tensor]] = []
+        for _ in range(60):
+            with tf.GradientTape(persistent=True) as tape:
+                loss = tf.reduce_sum(scaled(x @ w))
+            tapes = [*tapes[-2:], (tape, loss)]
+            tape.gradient(loss, w)
+            old_tape, old_loss = tapes[0]
+            old_tape.gradient(old_loss, w)
+
+    fast = captured(run, fast=True, monkeypatch=monkeypatch)
+    full = captured(run, fast=False, monkeypatch=monkeypatch)
+    assert fast.repeated_steps, "steps were left out"
+    assert fast.internal_errors == [] and fast.internal_error_count == 0
+    assert findings(fast) == findings(full)
+    assert gradviz.diagnose(fast).all_connected
+
+
 def test_a_loop_that_raises_while_steps_are_left_out_still_leaves_nothing_behind() -> None:
     params = [tf.Variable(W1), tf.Variable(B1), tf.Variable(W2)]
     x = tf.constant(X)

@@ -76,4 +76,6 @@ class CustomGradients:
 
 def _note_result(trace: T.Trace, seq: int, grads: Any) -> None:
     flat = list(grads) if isinstance(grads, (list, tuple)) else [grads]
-    trace.custom_gradients[seq].none_inputs = tuple(i for i, g in enumerate(flat) if g is None)
+    record = trace.custom_gradients.get(seq)
+    if record is not None:  # None: its op was in a repeated step left out (see repeats.py)
+        record.none_inputs = tuple(i for i, g in enumerate(flat) if g is None)

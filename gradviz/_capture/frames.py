@@ -31,6 +31,7 @@ def _library_dirs() -> tuple[str, ...]:
 
 
 _LIBRARY_DIRS = _library_dirs()
+_CLASSIFIED: dict[str, bool] = {}  # file name -> is_library_file(file name), for every capture
 
 
 def is_library_file(filename: str) -> bool:
@@ -52,7 +53,10 @@ class Frames:
     def __init__(self, trace: T.Trace) -> None:
         self.trace = trace
         self.outermost: Any = None  # the frame running `with capture():`; its callers are not the program
-        self._library: dict[str, bool] = {}
+        # file names classified (is_library_file, shared by every capture in _CLASSIFIED) as this
+        # capture sees them: AutoGraph's generated files are the user's once their line map is known
+        self._library_files: set[str] = set()
+        self._user_files: set[str] = set()
         self._index: dict[T.Frame, int] = {}
         self._autograph: dict[tuple[str, int], tuple[str, int]] = {}
         self._autograph_files: set[str] = set()
@@ -62,9 +66,14 @@ class Frames:
         self._thread = threading.get_ident()
 
     def is_library(self, filename: str) -> bool:
-        lib = self._library.get(filename)
+        if filename in self._library_files:
+            return True
+        if filename in self._user_files:
+            return False
+        lib = _CLASSIFIED.get(filename)
         if lib is None:
-            lib = self._library[filename] = is_library_file(filename)
+            lib = _CLASSIFIED[filename] = is_library_file(filename)
+        (self._library_files if lib else self._user_files).add(filename)
         return lib
 
     def stack_here(self) -> T.Frame:
@@ -77,25 +86,23 @@ class Frames:
             f = f.f_back
         return tuple(stack)
 
-    def here(self) -> int:
-        """Index of the user's stack at this moment (innermost first).
+    def here(self, depth: int = 1) -> int:
+        """Index of the user's stack at this moment (innermost first), from the frame ``depth``
+        levels out (the op callback starts at the op's caller: ``sys._getframe`` steps over
+        gradviz's own frames in C, without making a frame object for each).
 
-        Runs for every op. Files are looked up by name: a str caches its hash, while a code
-        object recomputes its hash from its contents on every lookup.
+        Runs for every op. Files are looked up by name in sets: a str caches its hash, while a
+        code object recomputes its hash from its contents on every lookup.
         """
-        f: Any = sys._getframe(1)
+        f: Any = sys._getframe(depth)
         stop = self.outermost
-        library = self._library
-        autograph_files = self._autograph_files
+        library = self._library_files
         stack: list[tuple[str, int]] = []
         while f is not None:
             fn = f.f_code.co_filename
-            lib = library.get(fn)
-            if lib is None:
-                lib = self.is_library(fn)
-            if not lib:
+            if fn not in library and not self.is_library(fn):
                 loc: tuple[str, int] | None = (fn, f.f_lineno)
-                if fn in autograph_files:
+                if fn in self._autograph_files:
                     loc = self._autograph.get(loc)  # type: ignore[arg-type]
                 if loc is not None and (not stack or stack[-1] != loc):
                     stack.append(loc)
@@ -145,7 +152,8 @@ class Frames:
                 continue  # TensorFlow converting its own code (pfor inside tape.jacobian, ...)
             self._autograph[(loc.filename, loc.lineno)] = (origin.loc.filename, origin.loc.lineno)
             self._autograph_files.add(loc.filename)
-            self._library[loc.filename] = False  # generated code: shown as the user's lines it maps to
+            self._library_files.discard(loc.filename)  # generated code: shown as the user's lines it maps to
+            self._user_files.add(loc.filename)
 
 
 def _package_dir(name: str) -> str | None:

@@ -126,7 +126,9 @@ class Ops:
             if trace.graphs[gidx - 1].backward:
                 return  # TensorFlow building a tf.function's gradient, not the user's code
             self.functions.seen.add(gidx)
-        frame = self.frames.here()  # once per op: inputs first seen here share it
+        # once per op (inputs first seen here share it), from the frame that called on_op (or
+        # record_custom, ...): the three frames below it are gradviz's _record, record and that one
+        frame = self.frames.here(4)
         tensors = trace.tensors
         variables = trace.variables
         in_ids = []
@@ -260,7 +262,7 @@ class Ops:
 
     def constant_made(self, t: Any) -> None:
         repeats = self.repeats
-        frame = self.frames.here()
+        frame = self.frames.here(4)  # from TensorFlow's frame: below it are this, Session.guard and the hook
         if repeats.skipping is not None:
             # a repeated step's, made on the template's line: kept for writing out (its value hash
             # for numpy round trips); made elsewhere, the step is written out from here

@@ -86,6 +86,7 @@ HOOKS: tuple[Hook, ...] = (
         (
             "tensorflow.python.ops.resource_variable_ops.BaseResourceVariable.__init__",
             "tensorflow.python.ops.resource_variable_ops.BaseResourceVariable.handle",
+            "tensorflow.python.ops.resource_variable_ops._UnreadVariable",
         ),
         "variables are known from their first use, not the line that made them: `recreated_variable` and "
         "the creation line of `non_trainable_variable` are lost",

@@ -494,7 +494,12 @@ class Repeats:
         return repeated
 
     def _retire(self, step: _Step) -> None:
-        """A step left out is two steps back: only the range of its tensor ids is kept."""
+        """A step left out is two steps back: only the range of its tensor ids is kept (and what
+        was noted of its custom-gradient ops, whose records are gone, is let go)."""
+        custom = self.trace.custom_gradients
+        if custom:
+            for seq, *_ in step.pending:
+                custom.pop(seq, None)
         ranges = self.older_left_out
         if ranges and ranges[-1][1] + 1 >= step.first_id:
             ranges[-1][1] = step.last_id

@@ -180,6 +180,7 @@ class Tapes:
         rec.exited = self.session.seq
         if rec.id in self._active:
             self._active.remove(rec.id)
+        self._thread.pop(rec.id, None)  # set again if it is entered again
         self._refresh()
 
     def _pause(self, tape_id: int, step: int) -> None:
