@@ -96,11 +96,11 @@ class Frames:
         """
         f: Any = sys._getframe(depth)
         stop = self.outermost
-        library = self._library_files
+        library, user = self._library_files, self._user_files
         stack: list[tuple[str, int]] = []
         while f is not None:
             fn = f.f_code.co_filename
-            if fn not in library and not self.is_library(fn):
+            if fn not in library and (fn in user or not self.is_library(fn)):
                 loc: tuple[str, int] | None = (fn, f.f_lineno)
                 if fn in self._autograph_files:
                     loc = self._autograph.get(loc)  # type: ignore[arg-type]
