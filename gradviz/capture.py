@@ -134,15 +134,11 @@ class Capture:
 
         RV = resource_variable_ops.BaseResourceVariable
         orig_init, session, variables = RV.__init__, self._session, self._variables
-        # what `assign` / `assign_sub` return: a view of a variable that exists, not a new one (an
-        # optimizer makes one per weight per step; one made before the capture is not made here).
-        # Should TensorFlow move it, views reach Variables.created, which skips those it knows.
-        view = getattr(resource_variable_ops, "_UnreadVariable", None)
+        variables.view_class = getattr(resource_variable_ops, "_UnreadVariable", None)
 
         def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
             orig_init(self, *args, **kwargs)
-            if self.__class__ is not view:
-                session.guard(variables.created, self)
+            session.guard(variables.created, self)
 
         self._patches.patch(RV, "__init__", __init__)
 

@@ -27,6 +27,9 @@ class Variables:
         self._assigned: dict[int, int] = {}  # value hash -> non-trainable variable it was written to
         self._watcher: Any = None
         self._pywrap: Any = None
+        # the class of what `assign` / `assign_sub` return (a view of a variable that exists, one per
+        # weight per optimizer step), set with the creation hook; None if TensorFlow moved it
+        self.view_class: type | None = None
 
     # ---------------------------------------------------------------- identity
     def remember(self, v: Any) -> int:
@@ -46,10 +49,12 @@ class Variables:
 
     # ---------------------------------------------------------------- creation
     def created(self, variable: Any) -> None:
+        if variable.__class__ is self.view_class:
+            return  # a view: the variable was made before (before the capture, maybe), not here
         handle = getattr(variable, "handle", None)
         known = self.trace.variables.get(getattr(handle, "_id", None))  # type: ignore[arg-type]
         if known is not None and known.seq >= 0:
-            return  # another view of an existing variable (`assign` returns one)
+            return  # another view of a variable made in the capture
         vid = self.remember(variable)
         rec = self.trace.variables[vid]
         rec.frame = self.frames.here()
